@@ -1,0 +1,60 @@
+# Bazhong public resource trading platform. `make run` and `make test` do all set-up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REQ_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(REQ_HASH)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install system-packages messages run serve test lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+install: $(STAMP) system-packages
+
+messages: install
+	@$(BIN)/python manage.py compilemessages --ignore '.venv' --verbosity 0
+
+run: install messages
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py init_pki
+	$(BIN)/python manage.py load_demo
+	@$(MAKE) --no-print-directory serve
+
+# daphne serves HTTP and websockets. Without Redis the task worker runs inside it (the in-memory
+# channel layer reaches only its own process); with REDIS_URL a separate db_worker process runs.
+serve:
+	@if [ -n "$$REDIS_URL" ]; then \
+	  $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	  trap "kill $$worker" EXIT INT TERM; \
+	  $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
+	else \
+	  echo "serving on http://$(HOST):$(PORT)/ (task worker inside the server)"; \
+	  RUN_TASK_WORKER=1 $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
+	fi
+
+# pytest's exit code 5 means no test ran: that is a failure here, never a green run.
+test: install messages
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests were collected: failing"; exit 1; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install messages
+	@for b in bench/bench_*.py; do echo "== $$b"; DJANGO_SETTINGS_MODULE=config.settings $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var/test*.sqlite3 var/static

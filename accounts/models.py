@@ -1,0 +1,117 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .credit_code import validate_credit_code
+
+
+class Region(models.Model):
+    """巴中市 and its districts, counties and zones; a tree of two levels today."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        COUNTY = "county", _("District or county")
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+    def display_name(self, language=None):
+        from django.utils.translation import get_language
+
+        return self.name_en if (language or get_language() or "").startswith("en") else self.name
+
+    def contains(self, other):
+        """True when `other` is this region or lies below it."""
+        node = other
+        while node is not None:
+            if node.pk == self.pk:
+                return True
+            node = node.parent
+        return False
+
+    def subtree_ids(self):
+        ids = [self.pk]
+        frontier = [self.pk]
+        while frontier:
+            frontier = list(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.extend(frontier)
+        return ids
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        BIDDER = "bidder", _("Bidder company")
+        TENDERER = "tenderer", _("Tenderer")
+        AGENCY = "agency", _("Tendering agency")
+        CENTER = "center", _("Trading center")
+        REGULATOR = "regulator", _("Regulator")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("region"))
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        verbose_name=_("organization"),
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    def __str__(self):
+        return self.full_name or self.username
+
+
+class Role(models.TextChoices):
+    BIDDER = "bidder", _("Bidder")
+    TENDERER = "tenderer", _("Tenderer")
+    AGENCY = "agency", _("Agency")
+    STAFF = "staff", _("Trading center staff")
+    CUSTODIAN = "custodian", _("Key custodian")
+    EXPERT = "expert", _("Evaluation expert")
+    REGULATOR = "regulator", _("Regulator")
+
+
+class RoleAssignment(models.Model):
+    """A role held by a user, scoped to a region and everything below it.
+
+    Staff and regulators of 巴中市 (the root) act city-wide; those of a county act only there.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("scope"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role", "region"], name="unique_role_scope")]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.region}"

@@ -1,0 +1,69 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import actions
+from .errors import DomainError, Forbidden
+from .forms import RegisterCompanyForm, ThrottledAuthenticationForm
+from .models import Organization, Role
+from .permissions import can, scope_region_ids
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(e.code == "throttled" for e in form.non_field_errors().as_data()):
+            response.status_code = 429
+        return response
+
+
+def register(request):
+    form = RegisterCompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _org, user = actions.register_company(
+                name=data["name"], credit_code=data["credit_code"], region_code=data["region"].code,
+                username=data["username"], password=data["password"], full_name=data["full_name"],
+                phone=data["phone"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.extra.get("field"), str(exc.message))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your company is registered. Trading center staff will verify it."))
+            return redirect("home")
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def organizations(request):
+    if not can(request.user, "organization.list", None):
+        raise PermissionDenied
+    ids = scope_region_ids(request.user, Role.STAFF) | scope_region_ids(request.user, Role.REGULATOR)
+    orgs = Organization.objects.filter(region_id__in=ids).select_related("region").order_by("verified_at", "name")
+    rows = [(org, can(request.user, "organization.verify", org)) for org in orgs]
+    return render(request, "accounts/organizations.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def verify_organization(request, pk):
+    try:
+        org = actions.verify_organization(actor=request.user, organization_id=pk)
+    except Forbidden:
+        raise PermissionDenied from None
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(name)s is verified.") % {"name": org.name})
+    return redirect("accounts:organizations")

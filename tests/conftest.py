@@ -1,0 +1,66 @@
+"""Shared fixtures: regions, organizations and users of every role, built through the actions."""
+
+import os
+
+import pytest
+
+# Only the tests may run sync ORM code from async contexts (the live ASGI server of e2e tests).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AUTH_PASSWORD_VALIDATORS = []
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def regions(db):
+    """The region tree. Migrations create it, but transactional tests flush it: make sure."""
+    from accounts.models import Region
+    from accounts.regions import ensure_regions
+
+    ensure_regions(Region)
+    return {r.code: r for r in Region.objects.all()}
+
+
+@pytest.fixture
+def make_user(regions):
+    """make_user("staff", "511921") → a user holding that role in that region (default: city)."""
+    from tests.factories import make_user as factory
+
+    return factory
+
+
+@pytest.fixture
+def city_staff(make_user):
+    return make_user("staff", "511900", username="city_staff")
+
+
+@pytest.fixture
+def tongjiang_staff(make_user):
+    return make_user("staff", "511921", username="tongjiang_staff")
+
+
+@pytest.fixture
+def nanjiang_staff(make_user):
+    return make_user("staff", "511922", username="nanjiang_staff")
+
+
+@pytest.fixture
+def city_regulator(make_user):
+    return make_user("regulator", "511900", username="city_regulator")
+
+
+@pytest.fixture
+def tongjiang_regulator(make_user):
+    return make_user("regulator", "511921", username="tongjiang_regulator")

@@ -1,0 +1,163 @@
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+
+from ledger import chain
+from ledger.canonical import canonical_json
+from ledger.models import ChainHead, Entry
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+def _append_n(n, region="511921"):
+    for i in range(n):
+        chain.append_in_transaction("test.action", region=region, payload={"i": i, "名称": "通江"})
+
+
+def _raw(sql, params=()):
+    """Tamper as an administrator with raw SQL would. On PostgreSQL the append-only trigger must be
+    switched off first (only a superuser can): the chain must catch what the trigger cannot."""
+    with connection.cursor() as cursor:
+        if ON_POSTGRES:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block ALTER TABLE
+            cursor.execute("ALTER TABLE ledger_entry DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        if ON_POSTGRES:
+            cursor.execute("ALTER TABLE ledger_entry ENABLE TRIGGER USER")
+
+
+def _verify_output():
+    from io import StringIO
+
+    out = StringIO()
+    with pytest.raises(SystemExit) as info:
+        call_command("verify_ledger", stdout=out, stderr=StringIO())
+    return info.value.code, out.getvalue()
+
+
+def test_canonical_json_is_sorted_compact_utf8_and_refuses_floats():
+    assert canonical_json({"b": 1, "a": ["通江", 2]}) == '{"a":["通江",2],"b":1}'.encode()
+    with pytest.raises(TypeError):
+        canonical_json({"price": 1.5})
+
+
+def test_entries_link_into_one_chain(db):
+    _append_n(3)
+    entries = list(Entry.objects.all())
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[0].prev_hash == "0" * 64
+    assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
+    assert chain.head() == (3, entries[2].hash)
+    result = chain.verify()
+    assert (result.ok, result.count, result.head_hash) == (True, 3, entries[2].hash)
+
+
+def test_verify_ledger_prints_ok_with_the_head(db, capsys):
+    _append_n(2)
+    call_command("verify_ledger")
+    assert capsys.readouterr().out.strip() == f"ledger ok: 2 entries, head {Entry.objects.last().hash}"
+
+
+def test_append_outside_a_transaction_is_refused(db):
+    # pytest-django wraps db tests in a transaction; leave it to see the guard.
+    with pytest.raises(chain.LedgerError):
+        transaction.get_connection().in_atomic_block = False
+        try:
+            chain.append("test.action")
+        finally:
+            transaction.get_connection().in_atomic_block = True
+
+
+def test_an_entry_rolled_back_with_its_change_leaves_no_trace(db):
+    _append_n(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        chain.append("test.action", payload={"x": 1})
+        raise RuntimeError("the action failed after logging")
+    assert Entry.objects.count() == 1
+    assert chain.head()[0] == 1
+    assert chain.verify().ok
+
+
+def test_an_edited_payload_is_found_at_its_sequence(db):
+    _append_n(5)
+    _raw("UPDATE ledger_entry SET payload = %s WHERE seq = 3", ['{"i":99}'])
+    code, out = _verify_output()
+    assert code == 1
+    assert out.strip() == "ledger broken at entry 3: its content does not match its hash"
+
+
+def test_an_edit_that_recomputes_its_own_hash_breaks_the_next_link(db):
+    _append_n(5)
+    entry = Entry.objects.get(seq=2)
+    doc = chain.entry_document(seq=2, created_at=entry.created_at, actor_id=None, actor_name=entry.actor_name,
+                               role="", region_code="511921", tender_ref="", action="test.action",
+                               payload_text='{"i":42}')
+    forged = chain.entry_hash(entry.prev_hash, doc)
+    _raw("UPDATE ledger_entry SET payload = %s, hash = %s WHERE seq = 2", ['{"i":42}', forged])
+    result = chain.verify()
+    assert (result.ok, result.bad_seq) == (False, 3)
+    assert "previous-hash" in result.reason
+
+
+def test_a_deleted_entry_is_found(db):
+    _append_n(5)
+    _raw("DELETE FROM ledger_entry WHERE seq = 4")
+    result = chain.verify()
+    assert (result.ok, result.bad_seq) == (False, 4)
+    assert "missing" in result.reason
+
+
+def test_swapped_entries_are_found_at_the_first_swapped(db):
+    _append_n(5)
+    a, b = Entry.objects.get(seq=2), Entry.objects.get(seq=3)
+    _raw("UPDATE ledger_entry SET payload = %s WHERE seq = 2", [b.payload])
+    _raw("UPDATE ledger_entry SET payload = %s WHERE seq = 3", [a.payload])
+    result = chain.verify()
+    assert (result.ok, result.bad_seq) == (False, 2)
+
+
+def test_a_truncated_tail_is_found_through_the_head(db):
+    _append_n(5)
+    _raw("DELETE FROM ledger_entry WHERE seq = 5")
+    result = chain.verify()
+    assert result.ok is False
+    assert result.bad_seq == 5
+    assert ChainHead.objects.get().seq == 5
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the append-only trigger exists on PostgreSQL (second pass of .ci/run)")
+def test_postgres_refuses_update_and_delete(db):
+    from django.db.utils import InternalError
+
+    _append_n(2)
+    for sql in ["UPDATE ledger_entry SET action = 'x' WHERE seq = 1", "DELETE FROM ledger_entry WHERE seq = 2"]:
+        with pytest.raises(InternalError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert Entry.objects.count() == 2
+    assert chain.verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain():
+    writers, per_writer = 8, 15
+    errors = []
+
+    def work():
+        try:
+            _append_n(per_writer)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    result = chain.verify()
+    assert (result.ok, result.count) == (True, writers * per_writer)
+    assert list(Entry.objects.values_list("seq", flat=True)) == list(range(1, writers * per_writer + 1))
