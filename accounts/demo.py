@@ -69,8 +69,8 @@ def load(stdout=None):
     for username, full_name, org_name, kind, region_code, role in PEOPLE:
         org = _org(org_name, kind, region_code, serial)
         serial += 1
-        # Bidders take part in tenders anywhere in the city.
-        scope = "511900" if role == "bidder" else region_code
+        # Bidders and agencies work anywhere in the city.
+        scope = "511900" if role in ("bidder", "agency") else region_code
         _user(username, full_name, org, role, scope)
         rows.append((username, role, scope, org_name))
     for username, full_name in CUSTODIANS:

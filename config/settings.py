@@ -232,6 +232,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Bazhong Public Resource Trading API",
     "DESCRIPTION": "巴中市公共资源交易平台 API",
     "VERSION": "1.0.0",
+    "ENUM_NAME_OVERRIDES": {
+        "CriterionKindEnum": ["price", "technical", "commercial"],
+        "AmendmentKindEnum": "trading.models.Amendment.Kind",
+        "OrganizationKindEnum": "accounts.models.Organization.Kind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

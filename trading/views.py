@@ -1,12 +1,247 @@
-from django.db.models import Count
-from django.shortcuts import render
+"""Pages of the portal (public) and of the tenderer and staff workspaces. Every write calls an action."""
 
-from accounts.models import Region
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import DomainError, Forbidden, NotFound
+from accounts.models import Region, Role
+from accounts.permissions import can, has_role, scope_region_ids
+
+from . import actions
+from .forms import AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm
+from .models import Objection, Tender, TenderDocument
+from .queries import PUBLIC_STATUSES, STAGES, paused_objections, portal_tenders, stage_of
+
+PAGE_SIZE = 20
+
+
+def _region_choices():
+    return list(Region.objects.select_related("parent"))
+
+
+def _portal_queryset(form, regions):
+    data = form.cleaned_data if form.is_valid() else {}
+    region_param = data.get("region") or ""
+    region, city_only = None, False
+    if region_param == "city":
+        region, city_only = next((r for r in regions if r.parent_id is None), None), True
+    elif region_param:
+        region = next((r for r in regions if r.code == region_param), None)
+    return portal_tenders(region=region, city_only=city_only, category=data.get("category"),
+                          stage=data.get("stage"), q=(data.get("q") or "").strip(),
+                          date_from=data.get("date_from"), date_to=data.get("date_to"))
 
 
 def home(request):
     """The unified portal of 巴中市 and its districts and counties."""
-    regions = Region.objects.annotate(organization_count=Count("organizations")).select_related("parent")
+    regions = _region_choices()
+    counts = dict(Tender.objects.filter(status__in=PUBLIC_STATUSES).values_list("region").annotate(n=Count("id")))
     city = next((r for r in regions if r.parent_id is None), None)
     counties = [r for r in regions if r.parent_id is not None]
-    return render(request, "home.html", {"city": city, "counties": counties})
+    for r in regions:
+        r.tender_count = counts.get(r.pk, 0)
+    latest = [(t, stage_of(t)) for t in portal_tenders()[:10]]
+    return render(request, "home.html", {"city": city, "counties": counties, "latest": latest, "stages": STAGES})
+
+
+def tender_list(request):
+    regions = _region_choices()
+    form = PortalFilterForm(request.GET or None)
+    qs = _portal_queryset(form, regions)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(t, stage_of(t)) for t in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "trading/list.html", {
+        "form": form, "page": page, "rows": rows, "stages": STAGES, "regions": regions,
+        "query": query.urlencode(), "selected_region": request.GET.get("region", ""),
+    })
+
+
+def _visible_tender(request, pk):
+    tender = get_object_or_404(Tender.objects.select_related("project__owner", "region__parent"), pk=pk)
+    if tender.status not in PUBLIC_STATUSES and not can(request.user, "tender.view_unpublished", tender):
+        raise Http404
+    return tender
+
+
+def tender_detail(request, pk):
+    tender = _visible_tender(request, pk)
+    user = request.user
+    documents = tender.documents.filter(amendment__isnull=True)
+    amendments = tender.amendments.prefetch_related("documents")
+    is_owner = user.is_authenticated and user.organization_id == tender.project.owner_id
+    objections = tender.objections.select_related("organization")
+    if not (is_owner or can(user, "tender.view_unpublished", tender)):
+        objections = objections.filter(organization_id=getattr(user, "organization_id", -1) or -1)
+    context = {
+        "tender": tender, "stage": stage_of(tender), "stages": STAGES, "documents": documents,
+        "amendments": amendments, "objections": objections, "paused": paused_objections(tender).count(),
+        "may_edit": can(user, "tender.edit", tender), "may_review": can(user, "tender.review", tender),
+        "may_amend": can(user, "tender.amend", tender), "may_object": can(user, "tender.object", tender),
+        "may_answer": can(user, "tender.answer_objection", tender),
+        "amendment_form": AmendmentForm(),
+    }
+    if context["may_review"] or context["may_edit"]:
+        context["missing_years"] = actions.missing_calendar_years(tender)
+    return render(request, "trading/detail.html", context)
+
+
+def download_document(request, pk, doc_pk):
+    tender = _visible_tender(request, pk)
+    doc = get_object_or_404(TenderDocument, pk=doc_pk, tender=tender)
+    response = FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.name, content_type=doc.media_type)
+    response["X-Content-SHA256"] = doc.sha256
+    return response
+
+
+def _form_error(form, exc):
+    field = exc.extra.get("field")
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+@login_required
+def my_tenders(request):
+    if not (has_role(request.user, Role.TENDERER) or has_role(request.user, Role.AGENCY)):
+        raise PermissionDenied
+    tenders = Tender.objects.filter(project__owner_id=request.user.organization_id).select_related("region")
+    return render(request, "trading/mine.html", {"tenders": tenders.order_by("-created_at")})
+
+
+@login_required
+def new_tender(request):
+    if not (has_role(request.user, Role.TENDERER) or has_role(request.user, Role.AGENCY)):
+        raise PermissionDenied
+    form = NewTenderForm(request.POST or None, request.FILES or None)
+    allowed = [r for r in Region.objects.select_related("parent") if can(request.user, "project.create", r)]
+    form.fields["region"].queryset = Region.objects.filter(pk__in=[r.pk for r in allowed])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                project = actions.create_project(actor=request.user, name=data["project_name"],
+                                                 region_code=data["region"].code, category=data["category"])
+                tender = actions.create_tender(actor=request.user, project_id=project.pk, **form.terms())
+                if data.get("document"):
+                    actions.add_document(actor=request.user, tender_id=tender.pk, uploaded=data["document"])
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The draft tender %(code)s is saved.") % {"code": tender.code})
+            return redirect("trading:detail", pk=tender.pk)
+    return render(request, "trading/form.html", {"form": form, "new": True},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def edit_tender(request, pk):
+    tender = _visible_tender(request, pk)
+    if not can(request.user, "tender.edit", tender):
+        raise PermissionDenied
+    initial = {
+        "title": tender.title, "description": tender.description, "venue": tender.venue,
+        "estimated_price": tender.estimated_price_fen / 100, "bid_security": tender.bid_security_fen / 100,
+        "documents_from": tender.documents_from, "documents_until": tender.documents_until,
+        "bid_deadline": tender.bid_deadline, "evaluation_method": tender.evaluation_method,
+        "criteria": "\n".join(f"{c['name']}|{c['weight']}|{c['kind']}" for c in tender.criteria),
+        "bid_letter_fields": [f["key"] for f in tender.bid_letter_fields], "max_bid_mb": tender.max_bid_bytes // 2**20,
+    }
+    form = TenderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_tender(actor=request.user, tender_id=tender.pk, **form.terms())
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("trading:detail", pk=tender.pk)
+    return render(request, "trading/form.html", {"form": form, "tender": tender}, status=400 if form.errors else 200)
+
+
+def _post_action(request, pk, fn, success, **kwargs):
+    try:
+        fn(actor=request.user, **kwargs)
+    except (Forbidden, NotFound):
+        raise PermissionDenied from None
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, success)
+    return redirect("trading:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def add_document(request, pk):
+    uploaded = request.FILES.get("document")
+    if uploaded is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("trading:detail", pk=pk)
+    return _post_action(request, pk, actions.add_document, _("The document is uploaded."), tender_id=pk,
+                        uploaded=uploaded)
+
+
+@login_required
+@require_POST
+def submit_tender(request, pk):
+    return _post_action(request, pk, actions.submit_tender, _("Submitted for review."), tender_id=pk)
+
+
+@login_required
+@require_POST
+def approve_tender(request, pk):
+    return _post_action(request, pk, actions.approve_tender, _("Approved: the announcement is published."),
+                        tender_id=pk)
+
+
+@login_required
+@require_POST
+def return_tender(request, pk):
+    return _post_action(request, pk, actions.return_tender, _("Returned to the tenderer."), tender_id=pk,
+                        reason=request.POST.get("reason", ""))
+
+
+@login_required
+@require_POST
+def amend_tender(request, pk):
+    form = AmendmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Write the clarification or amendment."))
+        return redirect("trading:detail", pk=pk)
+    data = form.cleaned_data
+    files = [data["document"]] if data.get("document") else []
+    return _post_action(request, pk, actions.issue_amendment, _("Issued."), tender_id=pk, kind=data["kind"],
+                        text=data["text"], affects_bids=data["affects_bids"], files=files)
+
+
+@login_required
+@require_POST
+def raise_objection(request, pk):
+    return _post_action(request, pk, actions.raise_objection, _("Your objection is recorded."), tender_id=pk,
+                        text=request.POST.get("text", ""))
+
+
+@login_required
+@require_POST
+def answer_objection(request, pk):
+    objection = get_object_or_404(Objection, pk=pk)
+    return _post_action(request, objection.tender_id, actions.answer_objection, _("Answer recorded."),
+                        objection_id=pk, answer=request.POST.get("answer", ""))
+
+
+@login_required
+def review_queue(request):
+    if not can(request.user, "tender.review_queue", None):
+        raise PermissionDenied
+    ids = scope_region_ids(request.user, Role.STAFF) | scope_region_ids(request.user, Role.REGULATOR)
+    tenders = (Tender.objects.filter(status=Tender.Status.SUBMITTED, region_id__in=ids)
+               .select_related("region", "project__owner").order_by("submitted_at"))
+    return render(request, "trading/review.html", {"tenders": tenders})

@@ -1,14 +1,29 @@
+import datetime
+
+import time_machine
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts import demo as accounts_demo
+from trading import demo as trading_demo
+
+HISTORY = datetime.timedelta(days=45)
 
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent): organizations and users of every role, and demo tenders."
+    help = "Load demo data (idempotent): organizations and users of every role, and tenders in every stage."
 
     def handle(self, *args, **options):
-        self.stdout.write("loading demo accounts…")
-        rows = accounts_demo.load()
+        now = timezone.now()
+        # The demo's history is replayed at its own dates, so the trading log stays in time order and
+        # every legal period is checked as it would have been.
+        with time_machine.travel(now - HISTORY, tick=True) as traveller:
+            self.stdout.write("loading demo accounts…")
+            rows = accounts_demo.load()
+            self.stdout.write("loading demo tenders…")
+            tenders = trading_demo.load(traveller, now)
+        for key, tender in tenders:
+            self.stdout.write(f"  {key:<10} {tender.code}  {tender.title}")
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {accounts_demo.DEMO_PASSWORD})")
         self.stdout.write(f"{'user':<22}{'role':<12}{'scope':<9}organization")

@@ -1,0 +1,195 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Region
+
+
+class Category(models.TextChoices):
+    WORKS = "works", _("Construction works")
+    PROCUREMENT = "procurement", _("Government procurement")
+    LAND = "land", _("Land use rights")
+    MINING = "mining", _("Mining rights")
+    STATE_ASSETS = "assets", _("State-owned property rights")
+
+
+class EvaluationMethod(models.TextChoices):
+    COMPREHENSIVE = "comprehensive", _("Comprehensive evaluation")
+    LOWEST_PRICE = "lowest_price", _("Lowest evaluated price")
+
+
+class Project(models.Model):
+    """A project (项目) groups one or more tenders (标段/包)."""
+
+    code = models.CharField(_("project code"), max_length=40, unique=True)
+    name = models.CharField(_("project name"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="projects", verbose_name=_("region"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="projects",
+                              verbose_name=_("tenderer or agency"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self):
+        return self.name
+
+
+class Tender(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Awaiting review")
+        RETURNED = "returned", _("Returned for changes")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Bids closed")
+        OPENING = "opening", _("Opening")
+        OPENED = "opened", _("Opened")
+        EVALUATING = "evaluating", _("Under evaluation")
+        EVALUATED = "evaluated", _("Evaluated")
+        PUBLICIZING = "publicizing", _("Candidates publicized")
+        AWARDED = "awarded", _("Awarded")
+        FAILED = "failed", _("Failed (re-tender)")
+        TERMINATED = "terminated", _("Terminated")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tenders")
+    code = models.CharField(_("tender code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    # Denormalized from the project for the portal's filters and indexes.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="tenders", verbose_name=_("region"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    description = models.TextField(_("description"), blank=True)
+    estimated_price_fen = models.BigIntegerField(_("estimated price (fen)"))
+    bid_security_fen = models.BigIntegerField(_("bid security (fen)"), default=0)
+    documents_from = models.DateTimeField(_("documents available from"))
+    documents_until = models.DateTimeField(_("documents available until"))
+    # 招标投标法 art. 34: the opening happens at the deadline; one field serves both.
+    bid_deadline = models.DateTimeField(_("bid deadline and opening time"))
+    original_deadline = models.DateTimeField(_("original deadline"), null=True, blank=True)
+    venue = models.CharField(_("opening venue"), max_length=200)
+    evaluation_method = models.CharField(_("evaluation method"), max_length=20, choices=EvaluationMethod.choices)
+    criteria = models.JSONField(_("evaluation criteria"), default=list, blank=True)
+    bid_letter_fields = models.JSONField(_("bid letter fields"), default=list)
+    max_bid_bytes = models.BigIntegerField(_("bid size limit (bytes)"), default=2 * 1024**3)
+    review_note = models.TextField(_("review note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    # The last clock-driven stage written to the trading log (documents open/closed, bids closed).
+    clock_stage = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("tender")
+        verbose_name_plural = _("tenders")
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="tender_portal"),
+            models.Index(fields=["region", "status", "-published_at", "-id"], name="tender_portal_region"),
+            models.Index(fields=["category", "status", "-published_at", "-id"], name="tender_portal_category"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def owner(self):
+        return self.project.owner
+
+
+class TenderDocument(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
+    amendment = models.ForeignKey("Amendment", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="documents")
+    name = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(upload_to="tender-documents/%Y/%m/")
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    media_type = models.CharField(max_length=100)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("tender document")
+        verbose_name_plural = _("tender documents")
+
+    def __str__(self):
+        return self.name
+
+
+class Amendment(models.Model):
+    class Kind(models.TextChoices):
+        CLARIFICATION = "clarification", _("Clarification")
+        AMENDMENT = "amendment", _("Amendment")
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="amendments")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("text"))
+    affects_bids = models.BooleanField(_("may affect bid preparation"), default=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    old_deadline = models.DateTimeField(null=True, blank=True)
+    new_deadline = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        verbose_name = _("clarification or amendment")
+        verbose_name_plural = _("clarifications and amendments")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.issued_at:%Y-%m-%d}"
+
+
+class Objection(models.Model):
+    """An objection to the tender documents (实施条例 art. 22)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="objections")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("objection"))
+    raised_at = models.DateTimeField(_("raised at"))
+    answer_due = models.DateTimeField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self):
+        return f"{self.tender.code} objection {self.pk}"
+
+
+class CalendarDay(models.Model):
+    """A statutory holiday or a make-up working day, as the State Council announces them each year."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("make-up working day"), default=False)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up working days are loaded."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=100)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)

@@ -1,0 +1,66 @@
+"""Who may do what to projects and tenders (registered in accounts.permissions)."""
+
+from accounts.models import Role
+from accounts.permissions import has_role, policy
+
+from .models import Tender
+
+OWNER_ROLES = (Role.TENDERER, Role.AGENCY)
+EDITABLE = {Tender.Status.DRAFT, Tender.Status.RETURNED}
+
+
+def _is_owner_member(user, tender):
+    return user.organization_id is not None and user.organization_id == tender.project.owner_id
+
+
+def _acts_as_owner(user, region):
+    return any(has_role(user, role, region) for role in OWNER_ROLES)
+
+
+@policy("project.create")
+def create_project(user, region):
+    return _acts_as_owner(user, region)
+
+
+@policy("tender.edit")
+def edit_tender(user, tender):
+    return tender.status in EDITABLE and _is_owner_member(user, tender) and _acts_as_owner(user, tender.region)
+
+
+@policy("tender.amend")
+def amend_tender(user, tender):
+    return (tender.status == Tender.Status.PUBLISHED and _is_owner_member(user, tender)
+            and _acts_as_owner(user, tender.region))
+
+
+@policy("tender.answer_objection")
+def answer_objection(user, tender):
+    return _is_owner_member(user, tender) and _acts_as_owner(user, tender.region)
+
+
+@policy("tender.review")
+def review_tender(user, tender):
+    return has_role(user, Role.STAFF, tender.region)
+
+
+@policy("tender.review_queue", read_only=True)
+def review_queue(user, region):
+    return has_role(user, Role.STAFF, region) or has_role(user, Role.REGULATOR, region)
+
+
+@policy("tender.view_unpublished", read_only=True)
+def view_unpublished(user, tender):
+    return (_is_owner_member(user, tender) or has_role(user, Role.STAFF, tender.region)
+            or has_role(user, Role.REGULATOR, tender.region))
+
+
+@policy("tender.object")
+def raise_objection(user, tender):
+    return has_role(user, Role.BIDDER, tender.region) and user.organization_id is not None
+
+
+@policy("calendar.maintain")
+def maintain_calendar(user, _obj):
+    from accounts.models import Region
+
+    return has_role(user, Role.STAFF, Region.objects.get(parent__isnull=True))
