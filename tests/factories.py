@@ -39,3 +39,44 @@ def make_user(role, region_code="511900", username=None, org=None, password=PASS
                                full_name=f"{role} user", organization=org)
     actions.grant_role(actor=None, user=user, role=role, region_code=region_code)
     return user
+
+
+def tender_terms(now=None, **overrides):
+    """Valid tender terms relative to `now` (documents tomorrow for 7 days, deadline in 30 days)."""
+    import datetime
+
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    day = datetime.timedelta(days=1)
+    terms = {
+        "title": "测试标段", "venue": "巴中市公共资源交易中心开标室", "estimated_price_fen": 100_000_000,
+        "bid_security_fen": 2_000_000, "documents_from": now + day, "documents_until": now + 9 * day,
+        "bid_deadline": now + 30 * day, "evaluation_method": "comprehensive",
+        "criteria": [{"name": "投标报价", "weight": 60, "kind": "price"},
+                     {"name": "技术方案", "weight": 40, "kind": "technical"}],
+    }
+    terms.update(overrides)
+    return terms
+
+
+def pdf_file(name="招标文件.pdf", body=b"%PDF-1.4\n% test document\n%%EOF\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def make_tender(owner, region_code=None, *, category="works", publish_by=None, document=True, **overrides):
+    """A draft tender of `owner`'s organization (published when `publish_by`, a staff user, is given)."""
+    from trading import actions
+
+    region_code = region_code or owner.organization.region.code
+    project = actions.create_project(actor=owner, name="测试项目", region_code=region_code, category=category)
+    tender = actions.create_tender(actor=owner, project_id=project.pk, **tender_terms(**overrides))
+    if document:
+        actions.add_document(actor=owner, tender_id=tender.pk, uploaded=pdf_file())
+    if publish_by is not None:
+        actions.submit_tender(actor=owner, tender_id=tender.pk)
+        actions.approve_tender(actor=publish_by, tender_id=tender.pk)
+    tender.refresh_from_db()
+    return tender

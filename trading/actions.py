@@ -1,5 +1,7 @@
 """Tender actions: every state change of projects and tenders, each with its ledger entry (DESIGN §3, §4)."""
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,9 +55,20 @@ def access_tender(user, tender_id, *, for_update=False, permission=None):
     return tender
 
 
+def _iso(moment):
+    """Times in the trading log are UTC, whatever zone they were computed in."""
+    return moment.astimezone(datetime.UTC).isoformat()
+
+
 def _log(action, actor, tender, payload, role=""):
-    chain.append(action, actor=actor, role=role, region=tender.region, tender_ref=tender.code,
-                 payload={"tender": tender.pk, **payload})
+    chain.append(
+        action,
+        actor=actor,
+        role=role,
+        region=tender.region,
+        tender_ref=tender.code,
+        payload={"tender": tender.pk, **payload},
+    )
     send_event_on_commit(groups.tender(tender.pk), "tender.changed", {"tender": tender.pk, "action": action})
 
 
@@ -74,10 +87,20 @@ def create_project(*, actor, name, region_code, category):
         year = timezone.localdate().year
         prefix = f"BZ{region.code}-{year}-"
         n = Project.objects.filter(code__startswith=prefix).count() + 1
-        project = Project.objects.create(code=f"{prefix}{n:04d}", name=name, region=region, category=category,
-                                         owner_id=actor.organization_id, created_by=actor)
-        chain.append("project.created", actor=actor, region=region,
-                     payload={"project": project.pk, "code": project.code, "name": name, "category": category})
+        project = Project.objects.create(
+            code=f"{prefix}{n:04d}",
+            name=name,
+            region=region,
+            category=category,
+            owner_id=actor.organization_id,
+            created_by=actor,
+        )
+        chain.append(
+            "project.created",
+            actor=actor,
+            region=region,
+            payload={"project": project.pk, "code": project.code, "name": name, "category": category},
+        )
     return project
 
 
@@ -95,11 +118,13 @@ def _clean_terms(terms):
         "max_bid_bytes": terms.get("max_bid_bytes", 2 * 1024**3),
     }
     if not isinstance(clean["max_bid_bytes"], int) or not 1024 <= clean["max_bid_bytes"] <= 20 * 1024**3:
-        raise DomainError("invalid_size_limit", _("The bid size limit must be between 1 KB and 20 GB."),
-                          field="max_bid_bytes")
+        raise DomainError(
+            "invalid_size_limit", _("The bid size limit must be between 1 KB and 20 GB."), field="max_bid_bytes"
+        )
     clean["criteria"] = rules.check_criteria(clean["evaluation_method"], terms.get("criteria") or [])
     clean["bid_letter_fields"] = rules.check_bid_letter_fields(
-        terms.get("bid_letter_fields") or rules.STANDARD_BID_LETTER_FIELDS)
+        terms.get("bid_letter_fields") or rules.STANDARD_BID_LETTER_FIELDS
+    )
     rules.check_bid_security(clean["estimated_price_fen"], clean["bid_security_fen"])
     rules.check_opening_time(clean["bid_deadline"], terms.get("opening_at"))
     rules.check_schedule(clean["documents_from"], clean["documents_until"], clean["bid_deadline"])
@@ -114,13 +139,20 @@ def create_tender(*, actor, project_id, **terms):
         except (Project.DoesNotExist, ValueError, TypeError):
             raise NotFound(_("No such project.")) from None
         if actor.organization_id != project.owner_id:
-            raise DomainError("permission_denied", _("Only the project's own tenderer or agency may add tenders."),
-                              http_status=403)
+            raise DomainError(
+                "permission_denied", _("Only the project's own tenderer or agency may add tenders."), http_status=403
+            )
         check(actor, "project.create", project.region)
         clean = _clean_terms(terms)
         n = project.tenders.count() + 1
-        tender = Tender.objects.create(project=project, code=f"{project.code}-{n:02d}", region=project.region,
-                                       category=project.category, created_by=actor, **clean)
+        tender = Tender.objects.create(
+            project=project,
+            code=f"{project.code}-{n:02d}",
+            region=project.region,
+            category=project.category,
+            created_by=actor,
+            **clean,
+        )
         _log("tender.created", actor, tender, {"code": tender.code, "title": tender.title})
     return tender
 
@@ -128,9 +160,23 @@ def create_tender(*, actor, project_id, **terms):
 def update_tender(*, actor, tender_id, **terms):
     with transaction.atomic():
         tender = access_tender(actor, tender_id, for_update=True, permission="tender.edit")
-        current = {f: getattr(tender, f) for f in [
-            "title", "description", "venue", "estimated_price_fen", "bid_security_fen", "documents_from",
-            "documents_until", "bid_deadline", "evaluation_method", "max_bid_bytes", "criteria", "bid_letter_fields"]}
+        current = {
+            f: getattr(tender, f)
+            for f in [
+                "title",
+                "description",
+                "venue",
+                "estimated_price_fen",
+                "bid_security_fen",
+                "documents_from",
+                "documents_until",
+                "bid_deadline",
+                "evaluation_method",
+                "max_bid_bytes",
+                "criteria",
+                "bid_letter_fields",
+            ]
+        }
         clean = _clean_terms({**current, **terms})
         changed = sorted(k for k, v in clean.items() if current[k] != v)
         for key, value in clean.items():
@@ -148,8 +194,12 @@ def add_document(*, actor, tender_id, uploaded):
         doc.file.save(name, uploaded, save=False)
         try:
             doc.save()
-            _log("tender.document_added", actor, tender, {"document": doc.pk, "name": name, "sha256": sha256,
-                                                          "size": size})
+            _log(
+                "tender.document_added",
+                actor,
+                tender,
+                {"document": doc.pk, "name": name, "sha256": sha256, "size": size},
+            )
         except Exception:
             doc.file.delete(save=False)  # nothing half-written: no file without its row
             raise
@@ -189,11 +239,18 @@ def approve_tender(*, actor, tender_id):
         tender.status = Tender.Status.PUBLISHED
         tender.published_at = now
         tender.save(update_fields=["status", "published_at", "documents_from"])
-        _log("tender.published", actor, tender, {
-            "documents_from": tender.documents_from.isoformat(), "documents_until": tender.documents_until.isoformat(),
-            "bid_deadline": tender.bid_deadline.isoformat(),
-            "documents": list(tender.documents.values_list("sha256", flat=True)),
-        }, role="staff")
+        _log(
+            "tender.published",
+            actor,
+            tender,
+            {
+                "documents_from": _iso(tender.documents_from),
+                "documents_until": _iso(tender.documents_until),
+                "bid_deadline": _iso(tender.bid_deadline),
+                "documents": list(tender.documents.values_list("sha256", flat=True)),
+            },
+            role="staff",
+        )
         _schedule_clock(tender)
     return tender
 
@@ -201,8 +258,9 @@ def approve_tender(*, actor, tender_id):
 def return_tender(*, actor, tender_id, reason):
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
-        raise DomainError("reason_required", _("Give the reason for returning the tender (up to 2000 characters)."),
-                          field="reason")
+        raise DomainError(
+            "reason_required", _("Give the reason for returning the tender (up to 2000 characters)."), field="reason"
+        )
     with transaction.atomic():
         tender = access_tender(actor, tender_id, for_update=True, permission="tender.review")
         if tender.status != Tender.Status.SUBMITTED:
@@ -230,12 +288,20 @@ def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()
             raise DomainError("deadline_passed", _("The bid deadline has passed."))
         old = tender.bid_deadline
         new = rules.amended_deadline(now, old) if affects_bids else old
-        amendment = Amendment.objects.create(tender=tender, kind=kind, text=text, affects_bids=affects_bids,
-                                             issued_at=now, issued_by=actor, old_deadline=old,
-                                             new_deadline=new if new != old else None)
+        amendment = Amendment.objects.create(
+            tender=tender,
+            kind=kind,
+            text=text,
+            affects_bids=affects_bids,
+            issued_at=now,
+            issued_by=actor,
+            old_deadline=old,
+            new_deadline=new if new != old else None,
+        )
         for uploaded, (name, media_type, size, sha256) in checked:
-            doc = TenderDocument(tender=tender, amendment=amendment, name=name, size=size, sha256=sha256,
-                                 media_type=media_type)
+            doc = TenderDocument(
+                tender=tender, amendment=amendment, name=name, size=size, sha256=sha256, media_type=media_type
+            )
             doc.file.save(name, uploaded, save=False)
             doc.save()
         payload = {"amendment": amendment.pk, "kind": kind, "affects_bids": affects_bids}
@@ -244,7 +310,7 @@ def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()
                 tender.original_deadline = old
             tender.bid_deadline = new
             tender.save(update_fields=["bid_deadline", "original_deadline"])
-            payload.update({"old_deadline": old.isoformat(), "new_deadline": new.isoformat()})
+            payload.update({"old_deadline": _iso(old), "new_deadline": _iso(new)})
             _schedule_clock(tender)
         _log("tender.amended", actor, tender, payload)
     return amendment
@@ -260,11 +326,21 @@ def raise_objection(*, actor, tender_id, text):
             raise DomainError("not_published", _("Objections can only be raised against a published tender."))
         now = timezone.now()
         rules.check_objection_in_time(now, tender.bid_deadline)
-        objection = Objection.objects.create(tender=tender, organization_id=actor.organization_id, raised_by=actor,
-                                             text=text, raised_at=now, answer_due=rules.objection_answer_due(now))
-        _log("tender.objection_raised", actor, tender, {"objection": objection.pk,
-                                                         "answer_due": objection.answer_due.isoformat()},
-             role="bidder")
+        objection = Objection.objects.create(
+            tender=tender,
+            organization_id=actor.organization_id,
+            raised_by=actor,
+            text=text,
+            raised_at=now,
+            answer_due=rules.objection_answer_due(now),
+        )
+        _log(
+            "tender.objection_raised",
+            actor,
+            tender,
+            {"objection": objection.pk, "answer_due": _iso(objection.answer_due)},
+            role="bidder",
+        )
     return objection
 
 
@@ -282,8 +358,12 @@ def answer_objection(*, actor, objection_id, answer):
             raise DomainError("already_answered", _("This objection has already been answered."))
         objection.answer, objection.answered_at = answer, timezone.now()
         objection.save(update_fields=["answer", "answered_at"])
-        _log("tender.objection_answered", actor, tender, {
-            "objection": objection.pk, "late": objection.answered_at > objection.answer_due})
+        _log(
+            "tender.objection_answered",
+            actor,
+            tender,
+            {"objection": objection.pk, "late": objection.answered_at > objection.answer_due},
+        )
     return objection
 
 
@@ -293,8 +373,12 @@ def set_calendar_day(*, actor, date, is_workday, name=""):
     with transaction.atomic():
         CalendarDay.objects.update_or_create(date=date, defaults={"is_workday": is_workday, "name": name[:60]})
         CalendarYear.objects.get_or_create(year=date.year, defaults={"source": "staff"})
-        chain.append("calendar.day_set", actor=actor, role="staff",
-                     payload={"date": date.isoformat(), "workday": is_workday, "name": name[:60]})
+        chain.append(
+            "calendar.day_set",
+            actor=actor,
+            role="staff",
+            payload={"date": date.isoformat(), "workday": is_workday, "name": name[:60]},
+        )
 
 
 def missing_calendar_years(tender):
@@ -302,8 +386,11 @@ def missing_calendar_years(tender):
 
 
 # --- the clock -----------------------------------------------------------------------------------
-CLOCK_STAGES = [("documents_open", "documents_from"), ("documents_closed", "documents_until"),
-                ("bids_closed", "bid_deadline")]
+CLOCK_STAGES = [
+    ("documents_open", "documents_from"),
+    ("documents_closed", "documents_until"),
+    ("bids_closed", "bid_deadline"),
+]
 
 
 def _schedule_clock(tender):
@@ -331,11 +418,17 @@ def record_clock_stages(tender_id, now=None):
             tender.clock_stage = stage
             if stage == "bids_closed":
                 tender.status = Tender.Status.CLOSED
-            chain.append(f"tender.{stage}", role="system", region=tender.region, tender_ref=tender.code,
-                         payload={"tender": tender.pk, "at": at.isoformat()})
+            chain.append(
+                f"tender.{stage}",
+                role="system",
+                region=tender.region,
+                tender_ref=tender.code,
+                payload={"tender": tender.pk, "at": _iso(at)},
+            )
             recorded.append(stage)
         if recorded:
             tender.save(update_fields=["clock_stage", "status"])
-            send_event_on_commit(groups.tender(tender.pk), "tender.changed",
-                                 {"tender": tender.pk, "action": f"tender.{recorded[-1]}"})
+            send_event_on_commit(
+                groups.tender(tender.pk), "tender.changed", {"tender": tender.pk, "action": f"tender.{recorded[-1]}"}
+            )
     return recorded

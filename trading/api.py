@@ -38,11 +38,16 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if self.action == "list":
             params = self.request.query_params
             region = Region.objects.filter(code=params.get("region", "")).select_related("parent").first()
-            return portal_tenders(region=region, city_only=params.get("city_only") == "1",
-                                  category=params.get("category"), stage=params.get("stage"),
-                                  q=(params.get("q") or "").strip()[:100])
+            return portal_tenders(
+                region=region,
+                city_only=params.get("city_only") == "1",
+                category=params.get("category"),
+                stage=params.get("stage"),
+                q=(params.get("q") or "").strip()[:100],
+            )
         return Tender.objects.select_related("project__owner", "region__parent").prefetch_related(
-            "documents", "amendments")
+            "documents", "amendments"
+        )
 
     def get_serializer_class(self):
         return TenderListSerializer if self.action == "list" else TenderDetailSerializer
@@ -125,9 +130,12 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = ProjectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = actions.create_project(actor=request.user, name=data.validated_data["name"],
-                                         region_code=data.validated_data["region"]["code"],
-                                         category=data.validated_data["category"])
+        project = actions.create_project(
+            actor=request.user,
+            name=data.validated_data["name"],
+            region_code=data.validated_data["region"]["code"],
+            category=data.validated_data["category"],
+        )
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 

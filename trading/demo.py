@@ -16,9 +16,11 @@ from .models import Tender
 
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
-CRITERIA = [{"name": "投标报价", "weight": 50, "kind": "price"},
-            {"name": "施工组织设计", "weight": 30, "kind": "technical"},
-            {"name": "企业业绩与信誉", "weight": 20, "kind": "commercial"}]
+CRITERIA = [
+    {"name": "投标报价", "weight": 50, "kind": "price"},
+    {"name": "施工组织设计", "weight": 30, "kind": "technical"},
+    {"name": "企业业绩与信誉", "weight": 20, "kind": "commercial"},
+]
 
 
 def _pdf(title):
@@ -33,16 +35,136 @@ def _at_nine(moment):
 
 # (key, owner, region, category, project, title, price yuan, days to docs start, docs days, days to deadline, fate)
 PLAN = [
-    ("closed", "tenderer", "511900", "works", "巴中市城区道路改造工程", "巴中市回风大道改造工程施工一标段", 28_600_000, 0, 7, 25, "publish"),
-    ("bidding", "tongjiang_tenderer", "511921", "works", "通江县学校建设项目", "通江县第二中学教学楼建设工程", 12_300_000, 0, 6, 24, "publish"),
-    ("objection", "agency", "511922", "procurement", "南江县医疗设备采购", "南江县人民医院医学影像设备采购", 6_800_000, 0, 8, 30, "object"),
-    ("documents", "agency", "511923", "land", "平昌县国有建设用地使用权出让", "平昌县江口镇 2026-15 号地块使用权出让", 45_000_000, 0, 10, 28, "publish"),
-    ("amended", "tenderer", "511900", "procurement", "巴中市智慧交通平台采购", "巴中市智慧交通信号控制系统采购", 9_900_000, 0, 7, 24, "amend"),
-    ("announced", "agency", "511902", "assets", "巴州区国有资产处置", "巴州区城投公司闲置厂房租赁权转让", 3_200_000, 3, 7, 30, "publish"),
-    ("mining", "agency", "511903", "mining", "恩阳区矿业权出让", "恩阳区石灰岩矿采矿权出让", 15_000_000, 2, 7, 32, "publish"),
-    ("submitted", "tongjiang_tenderer", "511921", "works", "通江县农村公路项目", "通江县乡村公路提档升级工程", 7_600_000, 5, 7, 30, "submit"),
-    ("returned", "agency", "511971", "works", "经开区标准厂房项目", "巴中经开区标准化厂房二期工程", 21_000_000, 5, 7, 30, "return"),
-    ("draft", "tenderer", "511900", "procurement", "巴中市公交车辆采购", "巴中市新能源公交车采购", 18_000_000, 5, 7, 30, "draft"),
+    (
+        "closed",
+        "tenderer",
+        "511900",
+        "works",
+        "巴中市城区道路改造工程",
+        "巴中市回风大道改造工程施工一标段",
+        28_600_000,
+        0,
+        7,
+        25,
+        "publish",
+    ),
+    (
+        "bidding",
+        "tongjiang_tenderer",
+        "511921",
+        "works",
+        "通江县学校建设项目",
+        "通江县第二中学教学楼建设工程",
+        12_300_000,
+        0,
+        6,
+        24,
+        "publish",
+    ),
+    (
+        "objection",
+        "agency",
+        "511922",
+        "procurement",
+        "南江县医疗设备采购",
+        "南江县人民医院医学影像设备采购",
+        6_800_000,
+        0,
+        8,
+        30,
+        "object",
+    ),
+    (
+        "documents",
+        "agency",
+        "511923",
+        "land",
+        "平昌县国有建设用地使用权出让",
+        "平昌县江口镇 2026-15 号地块使用权出让",
+        45_000_000,
+        0,
+        10,
+        28,
+        "publish",
+    ),
+    (
+        "amended",
+        "tenderer",
+        "511900",
+        "procurement",
+        "巴中市智慧交通平台采购",
+        "巴中市智慧交通信号控制系统采购",
+        9_900_000,
+        0,
+        7,
+        24,
+        "amend",
+    ),
+    (
+        "announced",
+        "agency",
+        "511902",
+        "assets",
+        "巴州区国有资产处置",
+        "巴州区城投公司闲置厂房租赁权转让",
+        3_200_000,
+        3,
+        7,
+        30,
+        "publish",
+    ),
+    (
+        "mining",
+        "agency",
+        "511903",
+        "mining",
+        "恩阳区矿业权出让",
+        "恩阳区石灰岩矿采矿权出让",
+        15_000_000,
+        2,
+        7,
+        32,
+        "publish",
+    ),
+    (
+        "submitted",
+        "tongjiang_tenderer",
+        "511921",
+        "works",
+        "通江县农村公路项目",
+        "通江县乡村公路提档升级工程",
+        7_600_000,
+        5,
+        7,
+        30,
+        "submit",
+    ),
+    (
+        "returned",
+        "agency",
+        "511971",
+        "works",
+        "经开区标准厂房项目",
+        "巴中经开区标准化厂房二期工程",
+        21_000_000,
+        5,
+        7,
+        30,
+        "return",
+    ),
+    (
+        "draft",
+        "tenderer",
+        "511900",
+        "procurement",
+        "巴中市公交车辆采购",
+        "巴中市新能源公交车采购",
+        18_000_000,
+        5,
+        7,
+        30,
+        "draft",
+    ),
 ]
 # When each tender is drafted, counted back from the day the demo is loaded.
 STARTS = {"closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
@@ -53,9 +175,15 @@ def load(traveller, now):
     if Tender.objects.exists():
         return []
     staff = {u.username: u for u in User.objects.filter(username__endswith="_staff")}
-    region_staff = {"511900": "city_staff", "511902": "bazhou_staff", "511903": "enyang_staff",
-                    "511921": "tongjiang_staff", "511922": "nanjiang_staff", "511923": "pingchang_staff",
-                    "511971": "kfq_staff"}
+    region_staff = {
+        "511900": "city_staff",
+        "511902": "bazhou_staff",
+        "511903": "enyang_staff",
+        "511921": "tongjiang_staff",
+        "511922": "nanjiang_staff",
+        "511923": "pingchang_staff",
+        "511971": "kfq_staff",
+    }
     bidder = User.objects.get(username="bidder3")
     created = []
     plan = sorted(PLAN, key=lambda row: -STARTS.get(row[0], 0))
@@ -67,10 +195,15 @@ def load(traveller, now):
         base = timezone.now()
         p = actions.create_project(actor=user, name=project, region_code=region, category=category)
         tender = actions.create_tender(
-            actor=user, project_id=p.pk, title=title, venue="巴中市公共资源交易中心 不见面开标大厅",
+            actor=user,
+            project_id=p.pk,
+            title=title,
+            venue="巴中市公共资源交易中心 不见面开标大厅",
             description=f"{title}。本项目采用电子招标投标,投标文件须在投标人本地加密后上传,开标在线进行。",
-            estimated_price_fen=price * 100, bid_security_fen=price * 100 // 100,
-            documents_from=base + to_docs * DAY + HOUR, documents_until=_at_nine(base + (to_docs + docs_days + 1) * DAY),
+            estimated_price_fen=price * 100,
+            bid_security_fen=price * 100 // 100,
+            documents_from=base + to_docs * DAY + HOUR,
+            documents_until=_at_nine(base + (to_docs + docs_days + 1) * DAY),
             bid_deadline=_at_nine(base + to_deadline * DAY),
             evaluation_method="comprehensive" if category in ("works", "procurement") else "lowest_price",
             criteria=CRITERIA if category in ("works", "procurement") else [],
@@ -88,11 +221,17 @@ def load(traveller, now):
         else:
             actions.approve_tender(actor=reviewer, tender_id=tender.pk)
         if fate == "object":
-            actions.raise_objection(actor=bidder, tender_id=tender.pk,
-                                    text="招标文件第三章技术参数指向特定品牌,请予澄清。")
+            actions.raise_objection(
+                actor=bidder, tender_id=tender.pk, text="招标文件第三章技术参数指向特定品牌,请予澄清。"
+            )
         if fate == "amend":
             traveller.shift(10 * DAY)
-            actions.issue_amendment(actor=user, tender_id=tender.pk, kind="amendment", affects_bids=True,
-                                    text="第二章投标人须知前附表第 10 项修改为:投标有效期 90 日。")
+            actions.issue_amendment(
+                actor=user,
+                tender_id=tender.pk,
+                kind="amendment",
+                affects_bids=True,
+                text="第二章投标人须知前附表第 10 项修改为:投标有效期 90 日。",
+            )
         created.append((key, tender))
     return created

@@ -28,9 +28,11 @@ def check_document(uploaded):
         raise DomainError("invalid_file_name", _("The file name must have 1 to 200 characters."), field="file")
     suffix = PurePath(name).suffix.lower()
     if suffix not in ALLOWED:
-        raise DomainError("file_type_not_allowed",
-                          _("Only PDF, Word, Excel and ZIP files may be uploaded (.pdf .doc .docx .xls .xlsx .zip)."),
-                          field="file")
+        raise DomainError(
+            "file_type_not_allowed",
+            _("Only PDF, Word, Excel and ZIP files may be uploaded (.pdf .doc .docx .xls .xlsx .zip)."),
+            field="file",
+        )
     if uploaded.size == 0:
         raise DomainError("empty_file", _("The file is empty."), field="file")
     if uploaded.size > MAX_DOCUMENT_BYTES:
@@ -39,9 +41,12 @@ def check_document(uploaded):
     uploaded.seek(0)
     head = uploaded.read(len(magic))
     if head != magic:
-        raise DomainError("file_content_mismatch",
-                          _("The file “%(name)s” is not what its name says: its content is not %(suffix)s.")
-                          % {"name": name, "suffix": suffix}, field="file")
+        raise DomainError(
+            "file_content_mismatch",
+            _("The file “%(name)s” is not what its name says: its content is not %(suffix)s.")
+            % {"name": name, "suffix": suffix},
+            field="file",
+        )
     uploaded.seek(0)
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():

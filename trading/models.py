@@ -25,8 +25,9 @@ class Project(models.Model):
     name = models.CharField(_("project name"), max_length=200)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="projects", verbose_name=_("region"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="projects",
-                              verbose_name=_("tenderer or agency"))
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="projects", verbose_name=_("tenderer or agency")
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -103,8 +104,9 @@ class Tender(models.Model):
 
 class TenderDocument(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
-    amendment = models.ForeignKey("Amendment", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="documents")
+    amendment = models.ForeignKey(
+        "Amendment", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
     name = models.CharField(_("file name"), max_length=200)
     file = models.FileField(upload_to="tender-documents/%Y/%m/")
     size = models.BigIntegerField(_("size"))

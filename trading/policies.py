@@ -29,8 +29,11 @@ def edit_tender(user, tender):
 
 @policy("tender.amend")
 def amend_tender(user, tender):
-    return (tender.status == Tender.Status.PUBLISHED and _is_owner_member(user, tender)
-            and _acts_as_owner(user, tender.region))
+    return (
+        tender.status == Tender.Status.PUBLISHED
+        and _is_owner_member(user, tender)
+        and _acts_as_owner(user, tender.region)
+    )
 
 
 @policy("tender.answer_objection")
@@ -50,8 +53,11 @@ def review_queue(user, region):
 
 @policy("tender.view_unpublished", read_only=True)
 def view_unpublished(user, tender):
-    return (_is_owner_member(user, tender) or has_role(user, Role.STAFF, tender.region)
-            or has_role(user, Role.REGULATOR, tender.region))
+    return (
+        _is_owner_member(user, tender)
+        or has_role(user, Role.STAFF, tender.region)
+        or has_role(user, Role.REGULATOR, tender.region)
+    )
 
 
 @policy("tender.object")

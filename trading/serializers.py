@@ -36,8 +36,19 @@ class TenderListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tender
-        fields = ["id", "code", "title", "region", "category", "status", "stage", "estimated_price_fen",
-                  "bid_deadline", "opening_at", "published_at"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "region",
+            "category",
+            "status",
+            "stage",
+            "estimated_price_fen",
+            "bid_deadline",
+            "opening_at",
+            "published_at",
+        ]
 
     def get_stage(self, tender) -> str:
         return stage_of(tender)
@@ -50,13 +61,31 @@ class TenderDetailSerializer(TenderListSerializer):
     unanswered_objections = serializers.SerializerMethodField()
 
     class Meta(TenderListSerializer.Meta):
-        fields = [*TenderListSerializer.Meta.fields, "project", "description", "bid_security_fen", "documents_from",
-                  "documents_until", "original_deadline", "venue", "evaluation_method", "criteria",
-                  "bid_letter_fields", "max_bid_bytes", "documents", "amendments", "unanswered_objections"]
+        fields = [
+            *TenderListSerializer.Meta.fields,
+            "project",
+            "description",
+            "bid_security_fen",
+            "documents_from",
+            "documents_until",
+            "original_deadline",
+            "venue",
+            "evaluation_method",
+            "criteria",
+            "bid_letter_fields",
+            "max_bid_bytes",
+            "documents",
+            "amendments",
+            "unanswered_objections",
+        ]
 
     def get_project(self, tender) -> dict:
-        return {"id": tender.project_id, "code": tender.project.code, "name": tender.project.name,
-                "owner": tender.project.owner.name}
+        return {
+            "id": tender.project_id,
+            "code": tender.project.code,
+            "name": tender.project.name,
+            "owner": tender.project.owner.name,
+        }
 
     def get_unanswered_objections(self, tender) -> int:
         return tender.objections.filter(answered_at__isnull=True).count()

@@ -35,9 +35,15 @@ def _portal_queryset(form, regions):
         region, city_only = next((r for r in regions if r.parent_id is None), None), True
     elif region_param:
         region = next((r for r in regions if r.code == region_param), None)
-    return portal_tenders(region=region, city_only=city_only, category=data.get("category"),
-                          stage=data.get("stage"), q=(data.get("q") or "").strip(),
-                          date_from=data.get("date_from"), date_to=data.get("date_to"))
+    return portal_tenders(
+        region=region,
+        city_only=city_only,
+        category=data.get("category"),
+        stage=data.get("stage"),
+        q=(data.get("q") or "").strip(),
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
 
 
 def home(request):
@@ -60,10 +66,19 @@ def tender_list(request):
     rows = [(t, stage_of(t)) for t in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "trading/list.html", {
-        "form": form, "page": page, "rows": rows, "stages": STAGES, "regions": regions,
-        "query": query.urlencode(), "selected_region": request.GET.get("region", ""),
-    })
+    return render(
+        request,
+        "trading/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "stages": STAGES,
+            "regions": regions,
+            "query": query.urlencode(),
+            "selected_region": request.GET.get("region", ""),
+        },
+    )
 
 
 def _visible_tender(request, pk):
@@ -83,10 +98,17 @@ def tender_detail(request, pk):
     if not (is_owner or can(user, "tender.view_unpublished", tender)):
         objections = objections.filter(organization_id=getattr(user, "organization_id", -1) or -1)
     context = {
-        "tender": tender, "stage": stage_of(tender), "stages": STAGES, "documents": documents,
-        "amendments": amendments, "objections": objections, "paused": paused_objections(tender).count(),
-        "may_edit": can(user, "tender.edit", tender), "may_review": can(user, "tender.review", tender),
-        "may_amend": can(user, "tender.amend", tender), "may_object": can(user, "tender.object", tender),
+        "tender": tender,
+        "stage": stage_of(tender),
+        "stages": STAGES,
+        "documents": documents,
+        "amendments": amendments,
+        "objections": objections,
+        "paused": paused_objections(tender).count(),
+        "may_edit": can(user, "tender.edit", tender),
+        "may_review": can(user, "tender.review", tender),
+        "may_amend": can(user, "tender.amend", tender),
+        "may_object": can(user, "tender.object", tender),
         "may_answer": can(user, "tender.answer_objection", tender),
         "amendment_form": AmendmentForm(),
     }
@@ -127,8 +149,12 @@ def new_tender(request):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                project = actions.create_project(actor=request.user, name=data["project_name"],
-                                                 region_code=data["region"].code, category=data["category"])
+                project = actions.create_project(
+                    actor=request.user,
+                    name=data["project_name"],
+                    region_code=data["region"].code,
+                    category=data["category"],
+                )
                 tender = actions.create_tender(actor=request.user, project_id=project.pk, **form.terms())
                 if data.get("document"):
                     actions.add_document(actor=request.user, tender_id=tender.pk, uploaded=data["document"])
@@ -137,8 +163,7 @@ def new_tender(request):
         else:
             messages.success(request, _("The draft tender %(code)s is saved.") % {"code": tender.code})
             return redirect("trading:detail", pk=tender.pk)
-    return render(request, "trading/form.html", {"form": form, "new": True},
-                  status=400 if form.errors else 200)
+    return render(request, "trading/form.html", {"form": form, "new": True}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -147,12 +172,18 @@ def edit_tender(request, pk):
     if not can(request.user, "tender.edit", tender):
         raise PermissionDenied
     initial = {
-        "title": tender.title, "description": tender.description, "venue": tender.venue,
-        "estimated_price": tender.estimated_price_fen / 100, "bid_security": tender.bid_security_fen / 100,
-        "documents_from": tender.documents_from, "documents_until": tender.documents_until,
-        "bid_deadline": tender.bid_deadline, "evaluation_method": tender.evaluation_method,
+        "title": tender.title,
+        "description": tender.description,
+        "venue": tender.venue,
+        "estimated_price": tender.estimated_price_fen / 100,
+        "bid_security": tender.bid_security_fen / 100,
+        "documents_from": tender.documents_from,
+        "documents_until": tender.documents_until,
+        "bid_deadline": tender.bid_deadline,
+        "evaluation_method": tender.evaluation_method,
         "criteria": "\n".join(f"{c['name']}|{c['weight']}|{c['kind']}" for c in tender.criteria),
-        "bid_letter_fields": [f["key"] for f in tender.bid_letter_fields], "max_bid_mb": tender.max_bid_bytes // 2**20,
+        "bid_letter_fields": [f["key"] for f in tender.bid_letter_fields],
+        "max_bid_mb": tender.max_bid_bytes // 2**20,
     }
     form = TenderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -185,8 +216,9 @@ def add_document(request, pk):
     if uploaded is None:
         messages.error(request, _("Choose a file to upload."))
         return redirect("trading:detail", pk=pk)
-    return _post_action(request, pk, actions.add_document, _("The document is uploaded."), tender_id=pk,
-                        uploaded=uploaded)
+    return _post_action(
+        request, pk, actions.add_document, _("The document is uploaded."), tender_id=pk, uploaded=uploaded
+    )
 
 
 @login_required
@@ -198,15 +230,22 @@ def submit_tender(request, pk):
 @login_required
 @require_POST
 def approve_tender(request, pk):
-    return _post_action(request, pk, actions.approve_tender, _("Approved: the announcement is published."),
-                        tender_id=pk)
+    return _post_action(
+        request, pk, actions.approve_tender, _("Approved: the announcement is published."), tender_id=pk
+    )
 
 
 @login_required
 @require_POST
 def return_tender(request, pk):
-    return _post_action(request, pk, actions.return_tender, _("Returned to the tenderer."), tender_id=pk,
-                        reason=request.POST.get("reason", ""))
+    return _post_action(
+        request,
+        pk,
+        actions.return_tender,
+        _("Returned to the tenderer."),
+        tender_id=pk,
+        reason=request.POST.get("reason", ""),
+    )
 
 
 @login_required
@@ -218,23 +257,44 @@ def amend_tender(request, pk):
         return redirect("trading:detail", pk=pk)
     data = form.cleaned_data
     files = [data["document"]] if data.get("document") else []
-    return _post_action(request, pk, actions.issue_amendment, _("Issued."), tender_id=pk, kind=data["kind"],
-                        text=data["text"], affects_bids=data["affects_bids"], files=files)
+    return _post_action(
+        request,
+        pk,
+        actions.issue_amendment,
+        _("Issued."),
+        tender_id=pk,
+        kind=data["kind"],
+        text=data["text"],
+        affects_bids=data["affects_bids"],
+        files=files,
+    )
 
 
 @login_required
 @require_POST
 def raise_objection(request, pk):
-    return _post_action(request, pk, actions.raise_objection, _("Your objection is recorded."), tender_id=pk,
-                        text=request.POST.get("text", ""))
+    return _post_action(
+        request,
+        pk,
+        actions.raise_objection,
+        _("Your objection is recorded."),
+        tender_id=pk,
+        text=request.POST.get("text", ""),
+    )
 
 
 @login_required
 @require_POST
 def answer_objection(request, pk):
     objection = get_object_or_404(Objection, pk=pk)
-    return _post_action(request, objection.tender_id, actions.answer_objection, _("Answer recorded."),
-                        objection_id=pk, answer=request.POST.get("answer", ""))
+    return _post_action(
+        request,
+        objection.tender_id,
+        actions.answer_objection,
+        _("Answer recorded."),
+        objection_id=pk,
+        answer=request.POST.get("answer", ""),
+    )
 
 
 @login_required
@@ -242,6 +302,9 @@ def review_queue(request):
     if not can(request.user, "tender.review_queue", None):
         raise PermissionDenied
     ids = scope_region_ids(request.user, Role.STAFF) | scope_region_ids(request.user, Role.REGULATOR)
-    tenders = (Tender.objects.filter(status=Tender.Status.SUBMITTED, region_id__in=ids)
-               .select_related("region", "project__owner").order_by("submitted_at"))
+    tenders = (
+        Tender.objects.filter(status=Tender.Status.SUBMITTED, region_id__in=ids)
+        .select_related("region", "project__owner")
+        .order_by("submitted_at")
+    )
     return render(request, "trading/review.html", {"tenders": tenders})
