@@ -140,3 +140,9 @@ class PortalFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [("", _("All stages")), ("open", _("Open for bids")), *STAGES.items()]
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.BooleanField(label=_("Make-up working day (leave unticked for a holiday)"), required=False)
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)

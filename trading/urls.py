@@ -18,4 +18,5 @@ urlpatterns = [
     path("tenders/<int:pk>/amend/", views.amend_tender, name="amend"),
     path("tenders/<int:pk>/objections/", views.raise_objection, name="object"),
     path("objections/<int:pk>/answer/", views.answer_objection, name="answer_objection"),
+    path("calendar/", views.calendar, name="calendar"),
 ]

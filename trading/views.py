@@ -1,5 +1,7 @@
 """Pages of the portal (public) and of the tenderer and staff workspaces. Every write calls an action."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -308,3 +311,26 @@ def review_queue(request):
         .order_by("submitted_at")
     )
     return render(request, "trading/review.html", {"tenders": tenders})
+
+
+@login_required
+def calendar(request):
+    """City staff keep the statutory holidays and make-up working days (民法典 art. 203 periods)."""
+    from .calendar import Calendar
+    from .forms import CalendarDayForm
+    from .models import CalendarDay, CalendarYear
+
+    if not can(request.user, "calendar.maintain", None):
+        raise PermissionDenied
+    form = CalendarDayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.set_calendar_day(actor=request.user, date=data["date"], is_workday=data["is_workday"],
+                                 name=data["name"])
+        messages.success(request, _("Saved."))
+        return redirect("trading:calendar")
+    this_year = timezone.localdate().year
+    missing = Calendar().missing_years(*[datetime.date(this_year + i, 1, 1) for i in range(2)])
+    days = CalendarDay.objects.filter(date__year__gte=this_year)
+    years = CalendarYear.objects.order_by("-year")[:5]
+    return render(request, "trading/calendar.html", {"form": form, "days": days, "years": years, "missing": missing})
