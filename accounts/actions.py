@@ -109,3 +109,62 @@ def verify_organization(*, actor, organization_id):
         chain.append("organization.verified", actor=actor, role=Role.STAFF, region=org.region,
                      payload={"organization": org.pk, "credit_code": org.credit_code})
     return org
+
+
+def create_api_token(*, actor, name):
+    """Returns (token row, the token itself): the token is shown once and never stored."""
+    import secrets
+
+    from .models import ApiToken
+    from .tokens import PREFIX, digest
+
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise DomainError("invalid_name", _("Name the token (up to 60 characters)."), field="name")
+    token = PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        row = ApiToken.objects.create(user=actor, name=name, prefix=token[:8], digest=digest(token))
+        chain.append("api_token.created", actor=actor, payload={"token": row.pk, "prefix": row.prefix})
+    return row, token
+
+
+def revoke_api_token(*, actor, token_id):
+    from .models import ApiToken
+
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor, revoked_at__isnull=True).first()
+        if row is None:
+            raise NotFound()
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        chain.append("api_token.revoked", actor=actor, payload={"token": row.pk, "prefix": row.prefix})
+    return row
+
+
+def register_public_key(*, actor, purpose, pem):
+    """Register a public key. Custodian keys: RSA ≥ 3072 bits (OAEP); bidder signing: ECDSA P-256;
+    bidder encryption: RSA ≥ 3072 bits. A new bidder key replaces the organization's previous one."""
+    from .keys import check_public_key
+    from .models import PublicKey
+
+    if purpose not in PublicKey.Purpose.values:
+        raise DomainError("invalid_purpose", _("Unknown key purpose."), field="purpose")
+    if purpose == PublicKey.Purpose.CUSTODIAN:
+        check(actor, "key.register_custodian", None)
+    else:
+        check(actor, "key.register_bidder", None)
+    spki_pem, fingerprint = check_public_key(purpose, pem)
+    with transaction.atomic():
+        if PublicKey.objects.filter(fingerprint=fingerprint).exists():
+            raise DomainError("key_registered", _("This key is already registered."), field="pem")
+        org = actor.organization if purpose != PublicKey.Purpose.CUSTODIAN else None
+        previous = PublicKey.objects.filter(purpose=purpose, revoked_at__isnull=True)
+        previous = previous.filter(organization=org) if org else previous.filter(user=actor)
+        now = timezone.now()
+        revoked = list(previous.values_list("fingerprint", flat=True))
+        previous.update(revoked_at=now)
+        key = PublicKey.objects.create(user=actor, organization=org, purpose=purpose, spki_pem=spki_pem,
+                                       fingerprint=fingerprint)
+        chain.append("key.registered", actor=actor, region=org.region if org else None,
+                     payload={"key": key.pk, "purpose": purpose, "fingerprint": fingerprint, "replaces": revoked})
+    return key

@@ -115,3 +115,48 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.region}"
+
+
+class PublicKey(models.Model):
+    """A public key registered by a user: a custodian's, or a bidder organization's signing or
+    encryption key. The private half never reaches the platform."""
+
+    class Purpose(models.TextChoices):
+        CUSTODIAN = "custodian", _("Key custodian (RSA-OAEP)")
+        BID_SIGNING = "bid_signing", _("Bid signing (ECDSA P-256)")
+        BID_ENCRYPTION = "bid_encryption", _("Bid self-check encryption (RSA-OAEP)")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="public_keys")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="public_keys")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    spki_pem = models.TextField(_("public key (PEM)"))
+    fingerprint = models.CharField(_("fingerprint (SHA-256)"), max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("public key")
+        verbose_name_plural = _("public keys")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.fingerprint[:16]}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (for the bidder CLI). Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60)
+    prefix = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -11,3 +11,13 @@ def list_organizations(user, region):
 def verify_organization(user, organization):
     # Trading center staff verify the companies registered in their own region.
     return has_role(user, Role.STAFF, organization.region)
+
+
+@policy("key.register_custodian")
+def register_custodian_key(user, _obj):
+    return has_role(user, Role.CUSTODIAN)
+
+
+@policy("key.register_bidder")
+def register_bidder_key(user, _obj):
+    return has_role(user, Role.BIDDER) and user.organization_id is not None

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("security/", views.security, name="security"),
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/<int:pk>/verify/", views.verify_organization, name="verify_organization"),
 ]

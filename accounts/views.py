@@ -67,3 +67,28 @@ def verify_organization(request, pk):
     else:
         messages.success(request, _("%(name)s is verified.") % {"name": org.name})
     return redirect("accounts:organizations")
+
+
+@login_required
+def security(request):
+    """Keys (generated in the browser, public halves registered) and personal API tokens."""
+    from .models import ApiToken, PublicKey
+    from .permissions import has_role
+
+    kind = "bidder" if has_role(request.user, Role.BIDDER) else "custodian" if has_role(
+        request.user, Role.CUSTODIAN) else None
+    keys = PublicKey.objects.filter(user=request.user) if kind == "custodian" else PublicKey.objects.filter(
+        organization_id=request.user.organization_id or -1)
+    page = {
+        "kind": kind, "username": request.user.username,
+        "messages": {
+            "generating": _("Generating keys in this browser…"),
+            "registered": _("The public keys are registered. Keep the downloaded key file safe: the platform "
+                            "cannot recover it."),
+            "failed": _("Failed:"),
+            "wrong_kind": _("This key file is not of the right kind."),
+        },
+    }
+    return render(request, "accounts/security.html", {
+        "kind": kind, "keys": keys, "tokens": ApiToken.objects.filter(user=request.user), "page": page,
+    })

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "records"
-urlpatterns = []
+urlpatterns = [
+    path("", views.record_list, name="list"),
+    path("verify/", views.verify, name="verify"),
+    path("<int:pk>/download/", views.download, name="download"),
+]

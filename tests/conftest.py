@@ -64,3 +64,22 @@ def city_regulator(make_user):
 @pytest.fixture
 def tongjiang_regulator(make_user):
     return make_user("regulator", "511921", username="tongjiang_regulator")
+
+
+@pytest.fixture(scope="session")
+def session_pki_dir(tmp_path_factory):
+    """One platform PKI (CA and seal) per test session: RSA-3072 keys are slow to make. Files only,
+    no ledger entry: a session fixture must not write to the per-test database."""
+    from records import pki
+
+    directory = tmp_path_factory.mktemp("pki")
+    pki.create_authority(directory)
+    return directory
+
+
+@pytest.fixture
+def platform_pki(settings, session_pki_dir, tmp_path):
+    settings.PKI_DIR = session_pki_dir
+    settings.RECORDS_SIGNER_KEY_BITS = 2048
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return session_pki_dir

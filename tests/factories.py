@@ -76,7 +76,65 @@ def make_tender(owner, region_code=None, *, category="works", publish_by=None, d
     if document:
         actions.add_document(actor=owner, tender_id=tender.pk, uploaded=pdf_file())
     if publish_by is not None:
+        custodians = make_custodians(3)
+        actions.set_custodians(actor=publish_by, tender_id=tender.pk, user_ids=[u.pk for u in custodians], threshold=2)
         actions.submit_tender(actor=owner, tender_id=tender.pk)
         actions.approve_tender(actor=publish_by, tender_id=tender.pk)
     tender.refresh_from_db()
     return tender
+
+
+_KEYS = {}
+
+
+def rsa_key(name, bits=3072):
+    """A test RSA key (pycryptodome), made once per test session: OpenSSL makes it in ~0.1 s."""
+    if name not in _KEYS:
+        from Crypto.PublicKey import RSA
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        _KEYS[name] = RSA.import_key(der)
+    return _KEYS[name]
+
+
+def ecc_key(name):
+    if name not in _KEYS:
+        from Crypto.PublicKey import ECC
+
+        _KEYS[name] = ECC.generate(curve="P-256")
+    return _KEYS[name]
+
+
+def make_custodians(n=3):
+    """n key custodians, each with a registered RSA-3072 key (custodian_key(user) gives the private key)."""
+    users = []
+    for _ in range(n):
+        user = make_user("custodian", "511900", org=None)
+        key = rsa_key(f"custodian{len(users)}-{user.pk}")
+        actions.register_public_key(actor=user, purpose="custodian", pem=key.public_key().export_key().decode())
+        user.private_key = key
+        users.append(user)
+    return users
+
+
+def register_bidder_keys(bidder):
+    """Registers the bidder organization's signing and encryption keys; returns (signing, encryption) keys."""
+    signing, encryption = ecc_key(f"sign-{bidder.pk}"), rsa_key(f"enc-{bidder.pk}")
+    actions.register_public_key(actor=bidder, purpose="bid_signing", pem=signing.public_key().export_key(format="PEM"))
+    actions.register_public_key(actor=bidder, purpose="bid_encryption", pem=encryption.public_key().export_key().decode())
+    return signing, encryption
+
+
+def assign_custodians(tender, n=3, threshold=2):
+    """Custodians chosen by a city staff member (as trading center staff do at review)."""
+    from trading import actions as trading_actions
+
+    staff = make_user("staff", "511900")
+    custodians = make_custodians(n)
+    trading_actions.set_custodians(actor=staff, tender_id=tender.pk, user_ids=[u.pk for u in custodians],
+                                   threshold=threshold)
+    return custodians

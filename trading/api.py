@@ -45,7 +45,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 stage=params.get("stage"),
                 q=(params.get("q") or "").strip()[:100],
             )
-        return Tender.objects.select_related("project__owner", "region__parent").prefetch_related(
+        return Tender.objects.select_related("project__owner", "region__parent", "opening_key").prefetch_related(
             "documents", "amendments"
         )
 

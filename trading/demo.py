@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import actions
+from . import actions, demo_bids
 from .models import Tender
 
 DAY = datetime.timedelta(days=1)
@@ -166,6 +166,11 @@ PLAN = [
         "draft",
     ),
 ]
+# Sealed demo bids: (bidder, price in yuan, duration in days).
+BIDS = {
+    "closed": [("bidder1", 27_450_000, 540), ("bidder2", 27_980_000, 500), ("bidder4", 26_900_000, 560)],
+    "bidding": [("bidder2", 11_980_000, 300), ("bidder3", 12_050_000, 280)],
+}
 # When each tender is drafted, counted back from the day the demo is loaded.
 STARTS = {"closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
 
@@ -185,6 +190,7 @@ def load(traveller, now):
         "511971": "kfq_staff",
     }
     bidder = User.objects.get(username="bidder3")
+    demo_bids.ensure_keys()
     created = []
     plan = sorted(PLAN, key=lambda row: -STARTS.get(row[0], 0))
     for key, owner, region, category, project, title, price, to_docs, docs_days, to_deadline, fate in plan:
@@ -214,6 +220,7 @@ def load(traveller, now):
             continue
         actions.submit_tender(actor=user, tender_id=tender.pk)
         reviewer = staff[region_staff[region]]
+        demo_bids.choose_custodians(reviewer, tender)
         if fate == "submit":
             pass
         elif fate == "return":
@@ -224,6 +231,9 @@ def load(traveller, now):
             actions.raise_objection(
                 actor=bidder, tender_id=tender.pk, text="招标文件第三章技术参数指向特定品牌,请予澄清。"
             )
+        if key in BIDS:
+            for username, price, days in BIDS[key]:
+                demo_bids.submit_demo_bid(tender, username, price, days)
         if fate == "amend":
             traveller.shift(10 * DAY)
             actions.issue_amendment(

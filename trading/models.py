@@ -76,6 +76,7 @@ class Tender(models.Model):
     criteria = models.JSONField(_("evaluation criteria"), default=list, blank=True)
     bid_letter_fields = models.JSONField(_("bid letter fields"), default=list)
     max_bid_bytes = models.BigIntegerField(_("bid size limit (bytes)"), default=2 * 1024**3)
+    custodian_threshold = models.PositiveSmallIntegerField(_("custodians needed to open"), default=3)
     review_note = models.TextField(_("review note"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -195,3 +196,98 @@ class CalendarYear(models.Model):
 
     def __str__(self):
         return str(self.year)
+
+
+class TenderCustodian(models.Model):
+    """A key custodian of a tender's opening key and what the server keeps of their share:
+    the share encrypted to the custodian's key and its hash; the plain share only once released
+    at the opening."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="custodians")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="custodianships")
+    key = models.ForeignKey("accounts.PublicKey", on_delete=models.PROTECT, related_name="+")
+    index = models.PositiveSmallIntegerField(null=True, blank=True)
+    encrypted_share = models.TextField(blank=True)
+    share_hash = models.CharField(max_length=64, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_share = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["tender", "index", "id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "user"], name="unique_tender_custodian")]
+
+    def __str__(self):
+        return f"{self.tender.code} custodian {self.user}"
+
+
+class OpeningKey(models.Model):
+    """The public result of the opening-key ceremony (trading.sealing.ceremony): the public key and
+    the private key encrypted under K, which only k custodians together can rebuild."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="opening_key")
+    fingerprint = models.CharField(_("opening key fingerprint"), max_length=64, unique=True)
+    public_key_pem = models.TextField(_("opening public key"))
+    threshold = models.PositiveSmallIntegerField()
+    ceremony = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.tender.code} {self.fingerprint[:16]}"
+
+
+class BidUpload(models.Model):
+    """A resumable upload of one sealed envelope: create → parts at increasing offsets → finalize."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Uploading")
+        FINALIZED = "finalized", _("Finalized")
+        REFUSED = "refused", _("Refused")
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="uploads")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    refusal_code = models.CharField(max_length=40, blank=True)
+    storage_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return str(self.id)
+
+
+class Bid(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REPLACED = "replaced", _("Replaced")
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bids")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    upload = models.OneToOneField(BidUpload, on_delete=models.PROTECT, related_name="bid")
+    envelope = models.CharField(max_length=200)  # storage name of the sealed envelope
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    header = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    receipt_no = models.CharField(max_length=40, unique=True)
+    receipt = models.TextField()  # canonical JSON, signed
+    receipt_signature = models.TextField()
+    receipt_record = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "organization"], condition=models.Q(status="submitted"),
+                                    name="one_live_bid_per_bidder"),
+        ]
+
+    def __str__(self):
+        return self.receipt_no

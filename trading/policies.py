@@ -70,3 +70,21 @@ def maintain_calendar(user, _obj):
     from accounts.models import Region
 
     return has_role(user, Role.STAFF, Region.objects.get(parent__isnull=True))
+
+
+@policy("bid.submit")
+def submit_bid(user, tender):
+    return has_role(user, Role.BIDDER, tender.region) and user.organization_id is not None
+
+
+@policy("bid.manage")
+def manage_bid(user, bid):
+    """Only the bidder's own organization sees and handles its bids and receipts."""
+    return user.organization_id is not None and user.organization_id == bid.organization_id and has_role(
+        user, Role.BIDDER)
+
+
+@policy("bid.count", read_only=True)
+def count_bids(user, tender):
+    """Staff and regulators see how many bids are in and when each arrived, never their contents."""
+    return has_role(user, Role.STAFF, tender.region) or has_role(user, Role.REGULATOR, tender.region)

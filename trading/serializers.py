@@ -59,6 +59,7 @@ class TenderDetailSerializer(TenderListSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     amendments = AmendmentSerializer(many=True, read_only=True)
     unanswered_objections = serializers.SerializerMethodField()
+    opening_key = serializers.SerializerMethodField()
 
     class Meta(TenderListSerializer.Meta):
         fields = [
@@ -77,6 +78,7 @@ class TenderDetailSerializer(TenderListSerializer):
             "documents",
             "amendments",
             "unanswered_objections",
+            "opening_key",
         ]
 
     def get_project(self, tender) -> dict:
@@ -86,6 +88,14 @@ class TenderDetailSerializer(TenderListSerializer):
             "name": tender.project.name,
             "owner": tender.project.owner.name,
         }
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "fingerprint": {"type": "string"}, "public_key_pem": {"type": "string"}, "threshold": {"type": "integer"}}})
+    def get_opening_key(self, tender):
+        key = getattr(tender, "opening_key", None)
+        if key is None:
+            return None
+        return {"fingerprint": key.fingerprint, "public_key_pem": key.public_key_pem, "threshold": key.threshold}
 
     def get_unanswered_objections(self, tender) -> int:
         return tender.objections.filter(answered_at__isnull=True).count()

@@ -7,3 +7,10 @@ def record_clock_stages(tender_id):
     from .actions import record_clock_stages as record
 
     return record(tender_id)
+
+
+@task()
+def produce_receipt_pdf(bid_id):
+    from .actions.receipt_pdf import produce_receipt_pdf as produce
+
+    return produce(bid_id)

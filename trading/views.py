@@ -117,7 +117,44 @@ def tender_detail(request, pk):
     }
     if context["may_review"] or context["may_edit"]:
         context["missing_years"] = actions.missing_calendar_years(tender)
+    context.update(_bid_context(request, tender))
     return render(request, "trading/detail.html", context)
+
+
+def _bid_context(request, tender):
+    """The bidder's panel (its own bids only) and, for staff and regulators, arrivals without contents."""
+    from django.urls import reverse
+
+    from .models import Bid
+
+    user = request.user
+    context = {"opening_key": getattr(tender, "opening_key", None)}
+    if can(user, "bid.count", tender):
+        context["arrivals"] = list(tender.bids.filter(status=Bid.Status.SUBMITTED).values_list("submitted_at", flat=True))
+    if not can(user, "bid.submit", tender) or context["opening_key"] is None:
+        return context
+    context["my_bids"] = tender.bids.filter(organization_id=user.organization_id).order_by("-submitted_at")
+    context["accepting"] = tender.status == Tender.Status.PUBLISHED and timezone.now() < tender.bid_deadline
+    context["bid_page"] = {
+        "server_now": timezone.now().isoformat(),
+        "tender": {
+            "id": tender.pk, "code": tender.code, "deadline": tender.bid_deadline.isoformat(),
+            "opening_key_pem": context["opening_key"].public_key_pem, "fields": tender.bid_letter_fields,
+        },
+        "keys_url": reverse("accounts:security"),
+        "messages": {
+            "days": _("d"), "closed": _("Bids are closed."), "choose_key": _("Choose your key file."),
+            "required": _("Required"), "bad_money": _("Enter yuan with at most two decimals"),
+            "bad_integer": _("Enter a whole number"), "wrong_key_kind": _("This is not a bidder key file."),
+            "choose_files": _("Choose the bid files."), "retrying": _("Network error, retrying"),
+            "eta": _("Time left:"), "too_slow": _("at this speed the upload will not finish before the deadline!"),
+            "finalizing": _("Checking the sealed bid…"), "accepted": _("Bid accepted. Receipt number:"),
+            "failed": _("Failed:"), "checking": _("Downloading and decrypting with your key…"),
+            "check_ok": _("The platform holds your bid intact:"), "check_failed": _("Self-check failed:"),
+            "confirm_withdraw": _("Withdraw this bid? You can submit a new one before the deadline."),
+        },
+    }
+    return context
 
 
 def download_document(request, pk, doc_pk):

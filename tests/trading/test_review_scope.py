@@ -1,13 +1,14 @@
 """Region scope through the HTTP interface: staff act only in their county; owners only on their tenders."""
 
 from ledger.models import Entry
-from tests.factories import make_tender
+from tests.factories import assign_custodians, make_tender
 from trading import actions
 from trading.models import Tender
 
 
 def _submitted(owner, region):
     tender = make_tender(owner, region)
+    assign_custodians(tender)
     actions.submit_tender(actor=owner, tender_id=tender.pk)
     return tender
 

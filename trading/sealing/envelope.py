@@ -323,7 +323,10 @@ def parse_header(header_bytes: bytes) -> dict:
 
 
 def _read_prefix(f, short_code) -> tuple[dict, bytes]:
-    magic = f.read(len(MAGIC))
+    try:
+        magic = _read(f, len(MAGIC), "bad_magic")
+    except EnvelopeError:
+        magic = b""
     if magic != MAGIC:
         raise EnvelopeError("bad_magic", "not a sealed-bid/1 envelope")
     length = int.from_bytes(_read(f, 4, short_code), "big")
@@ -388,6 +391,8 @@ def check_structure(
     `expected_signing_public_key` is the bidder's registered key (key object, PEM or SPKI DER).
     Reads the stream once from its current position; returns the header and the SHA-256 of the envelope.
     """
+    if expected_signing_public_key is None:
+        raise ValueError("check_structure needs the bidder's registered signing key")
     whole = hashlib.sha256()
     header, header_bytes = _read_prefix(fileobj, "bad_size")
     _check_expectations(header, expected_signing_public_key, expected_tender_id, expected_opening_fingerprint)
@@ -469,13 +474,14 @@ class OpenedEnvelope:
     def bid_letter(self) -> dict:
         return self.manifest["bid_letter"]
 
-    def files(self) -> Iterator[tuple[dict, io.RawIOBase]]:
+    def files(self) -> Iterator[tuple[dict, io.BufferedReader]]:
         """Yield (entry, stream) per file, in order; read each stream before taking the next one."""
         if self._files_started:
             raise RuntimeError("files() can be iterated once")
         self._files_started = True
         for entry in self.manifest["files"]:
-            stream = _FileStream(self, entry["size"])
+            # Buffered, so that read(n) returns n bytes until the end, whatever the chunk boundaries.
+            stream = io.BufferedReader(_FileStream(self, entry["size"]))
             yield entry, stream
             while stream.read(1 << 16):  # skip what the caller left unread
                 pass

@@ -14,6 +14,11 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent): organizations and users of every role, and tenders in every stage."
 
     def handle(self, *args, **options):
+        from records import pki
+
+        if not pki.is_initialized():
+            self.stdout.write("creating the platform PKI (init_pki)…")
+            pki.init_pki()
         now = timezone.now()
         # The demo's history is replayed at its own dates, so the trading log stays in time order and
         # every legal period is checked as it would have been.
@@ -24,6 +29,12 @@ class Command(BaseCommand):
             tenders = trading_demo.load(traveller, now)
         for key, tender in tenders:
             self.stdout.write(f"  {key:<10} {tender.code}  {tender.title}")
+        from trading import demo_bids
+
+        self.stdout.write("")
+        self.stdout.write("Demo key files (custodians and bidders; load them in the browser or the CLI):")
+        for username, path in demo_bids.ensure_keys().items():
+            self.stdout.write(f"  {username:<12} {path}")
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {accounts_demo.DEMO_PASSWORD})")
         self.stdout.write(f"{'user':<22}{'role':<12}{'scope':<9}organization")

@@ -1,5 +1,6 @@
 """Tender actions: every state change of projects and tenders, each with its ledger entry (DESIGN §3, §4)."""
 
+import base64
 import datetime
 
 from django.db import transaction
@@ -13,10 +14,21 @@ from ledger import chain
 from realtime import groups
 from realtime.events import send_event_on_commit
 
-from . import rules
-from .calendar import Calendar, local_date
-from .files import check_document
-from .models import Amendment, CalendarDay, CalendarYear, Category, Objection, Project, Tender, TenderDocument
+from .. import rules
+from ..calendar import Calendar, local_date
+from ..files import check_document
+from ..models import (
+    Amendment,
+    CalendarDay,
+    CalendarYear,
+    Category,
+    Objection,
+    OpeningKey,
+    Project,
+    Tender,
+    TenderCustodian,
+    TenderDocument,
+)
 
 TEXT_LIMITS = {"title": 200, "venue": 200, "description": 20000, "name": 200}
 
@@ -233,6 +245,7 @@ def approve_tender(*, actor, tender_id):
         if tender.status != Tender.Status.SUBMITTED:
             raise DomainError("not_submitted", _("Only a tender awaiting review can be approved."))
         _recheck(tender)
+        opening_key = _run_ceremony(tender)
         now = timezone.now()
         if tender.documents_from < now:
             tender.documents_from = now
@@ -248,6 +261,8 @@ def approve_tender(*, actor, tender_id):
                 "documents_until": _iso(tender.documents_until),
                 "bid_deadline": _iso(tender.bid_deadline),
                 "documents": list(tender.documents.values_list("sha256", flat=True)),
+            "opening_key": opening_key.fingerprint, "threshold": opening_key.threshold,
+            "custodians": [c.key.fingerprint for c in tender.custodians.select_related("key")],
             },
             role="staff",
         )
@@ -394,7 +409,7 @@ CLOCK_STAGES = [
 
 
 def _schedule_clock(tender):
-    from .tasks import record_clock_stages
+    from ..tasks import record_clock_stages
 
     moments = [getattr(tender, field) for _stage, field in CLOCK_STAGES]
     tender_id = tender.pk
@@ -432,3 +447,61 @@ def record_clock_stages(tender_id, now=None):
                 groups.tender(tender.pk), "tender.changed", {"tender": tender.pk, "action": f"tender.{recorded[-1]}"}
             )
     return recorded
+
+
+def set_custodians(*, actor, tender_id, user_ids, threshold=3):
+    """Staff choose the tender's key custodians and how many of them it takes to open (k of n)."""
+    from accounts.models import PublicKey, Role, RoleAssignment
+
+    user_ids = list(dict.fromkeys(user_ids))
+    with transaction.atomic():
+        tender = access_tender(actor, tender_id, for_update=True, permission="tender.review")
+        if tender.status not in (Tender.Status.DRAFT, Tender.Status.SUBMITTED, Tender.Status.RETURNED):
+            raise DomainError("already_published", _("The custodians are fixed once the tender is published."))
+        if not (isinstance(threshold, int) and 1 < threshold <= len(user_ids) <= 15):
+            raise DomainError("invalid_threshold",
+                              _("Choose 2 to 15 custodians and a threshold between 2 and their number."),
+                              field="threshold")
+        holders = set(RoleAssignment.objects.filter(user_id__in=user_ids, role=Role.CUSTODIAN)
+                      .values_list("user_id", flat=True))
+        keys = {k.user_id: k for k in PublicKey.objects.filter(user_id__in=user_ids, purpose="custodian",
+                                                                 revoked_at__isnull=True)}
+        missing = [uid for uid in user_ids if uid not in holders or uid not in keys]
+        if missing:
+            raise DomainError("custodian_without_key",
+                              _("Every custodian must hold the custodian role and a registered key."),
+                              field="custodians", users=missing)
+        tender.custodians.all().delete()
+        TenderCustodian.objects.bulk_create(
+            [TenderCustodian(tender=tender, user_id=uid, key=keys[uid]) for uid in user_ids])
+        tender.custodian_threshold = threshold
+        tender.save(update_fields=["custodian_threshold"])
+        _log("tender.custodians_set", actor, tender, {
+            "threshold": threshold, "custodians": [keys[uid].fingerprint for uid in user_ids]}, role="staff")
+    return tender
+
+
+def _run_ceremony(tender):
+    """The opening-key ceremony (DESIGN §5), inside the publication's transaction: the server keeps
+    the public key, the private key encrypted under K, and each custodian's encrypted share of K."""
+    from ..sealing import ceremony
+
+    custodians = list(tender.custodians.select_related("key").order_by("id"))
+    if len(custodians) < tender.custodian_threshold or tender.custodian_threshold < 2:
+        raise DomainError("custodians_required",
+                          _("Choose the key custodians of this tender (at least %(k)s) before publishing.")
+                          % {"k": max(tender.custodian_threshold, 2)})
+    result = ceremony.create_opening_key([c.key.spki_pem for c in custodians], tender.custodian_threshold,
+                                         tender.code)
+    for custodian, share in zip(custodians, result.shares, strict=True):
+        custodian.index = share.index
+        custodian.encrypted_share = base64.b64encode(share.encrypted_share).decode()
+        custodian.share_hash = share.share_hash
+    TenderCustodian.objects.bulk_update(custodians, ["index", "encrypted_share", "share_hash"])
+    return OpeningKey.objects.create(tender=tender, fingerprint=result.fingerprint,
+                                     public_key_pem=result.public_key_pem, threshold=result.threshold,
+                                     ceremony=result.to_dict())
+
+
+def amended_deadline_preview(tender, now=None):
+    return rules.amended_deadline(now or timezone.now(), tender.bid_deadline)

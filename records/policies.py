@@ -1,0 +1,42 @@
+"""Who may list, read and produce signed records."""
+
+from dataclasses import dataclass
+
+from accounts.models import Role
+from accounts.permissions import city_region, has_role, policy
+
+
+@dataclass(frozen=True)
+class ProduceRequest:
+    kind: str
+    region: object  # accounts.Region or None (platform-wide)
+
+
+def _supervises(user, region):
+    # A record without a region is platform-wide: only a city-wide scope covers it.
+    region = region or city_region()
+    return has_role(user, Role.REGULATOR, region) or has_role(user, Role.STAFF, region)
+
+
+@policy("record.list", read_only=True)
+def list_records(user, region):
+    """Regulators and trading center staff list the records of their scope (region None: any scope)."""
+    return has_role(user, Role.REGULATOR, region) or has_role(user, Role.STAFF, region)
+
+
+@policy("record.view", read_only=True)
+def view_record(user, record):
+    """Supervisors of the record's region, the organization it is issued to, and its signers."""
+    if _supervises(user, record.region):
+        return True
+    if record.organization_id is not None and user.organization_id == record.organization_id:
+        return True
+    return record.signed_by_user(user.pk)
+
+
+@policy("record.produce")
+def produce_record(user, request):
+    if has_role(user, Role.STAFF, request.region or city_region()):
+        return True
+    # The evaluation committee produces its own report: its members are the ones who sign it.
+    return request.kind == "evaluation_report" and has_role(user, Role.EXPERT)

@@ -1,0 +1,33 @@
+"""Record renderers: each a pure function (data in, PDF bytes and signature slots out).
+
+    render("bid_receipt", data, anchor=LedgerAnchor(seq, hash)) -> Rendered
+
+`data` is the kind's dataclass or the equivalent JSON-friendly dict. Kinds without a renderer yet
+(opening record, draw record, candidate publicity, award notice) are built from the same engine
+in records/render/base.py when their apps arrive.
+"""
+
+from .base import LedgerAnchor, Rendered, Slot
+from .data import DataError, to_jsonable
+from .evaluation_report import EvaluationReport, render_evaluation_report
+from .receipt import BidReceipt, render_bid_receipt
+
+RENDERERS = {
+    "bid_receipt": render_bid_receipt,
+    "evaluation_report": render_evaluation_report,
+}
+DATA_CLASSES = {"bid_receipt": BidReceipt, "evaluation_report": EvaluationReport}
+
+
+def render(kind, data, *, anchor: LedgerAnchor, watermark="") -> Rendered:
+    try:
+        renderer = RENDERERS[kind]
+    except KeyError:
+        raise DataError(f"no renderer for record kind {kind!r}") from None
+    return renderer(data, anchor=anchor, watermark=watermark)
+
+
+__all__ = [
+    "DATA_CLASSES", "RENDERERS", "BidReceipt", "DataError", "EvaluationReport", "LedgerAnchor", "Rendered", "Slot",
+    "render", "to_jsonable",
+]

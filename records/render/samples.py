@@ -1,0 +1,118 @@
+"""Made-up but well-formed data for every record kind: the sample command, the tests and the
+benchmark all render from here. Deterministic for a given seed."""
+
+import datetime
+import hashlib
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
+from accounts.credit_code import make_code
+
+from .evaluation_report import Bidder, Candidate, Criterion, Dissent, EvaluationReport, Expert, QualificationResult
+from .receipt import BidReceipt
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国志红海波宁鹏飞宇浩然晨雪梅琳斌鑫辉"
+PLACES = ["巴中", "巴州", "恩阳", "通江", "南江", "平昌", "川东", "秦巴", "米仓山", "光雾山", "诺水河", "巴山"]
+TRADES = ["建设工程", "路桥建设", "水利水电工程", "市政工程", "建筑安装", "园林绿化工程", "交通建设", "城建"]
+SPECIALTIES = ["公路工程", "市政公用工程", "工程造价", "建筑工程", "水利水电工程", "工程经济", "项目管理"]
+TENDER_CODE = "BZGGZY-2026-GC-0158"
+TENDER_NAME = "巴中市巴州区江北大道（一期）道路改造工程施工"
+QUALIFICATION = ["营业执照", "资质证书", "安全生产许可证", "项目经理资格", "投标保证金", "财务状况"]
+CRITERIA = [
+    ("价格", "投标报价"), ("技术", "施工方案与技术措施"), ("技术", "质量管理体系与措施"), ("技术", "安全管理体系与措施"),
+    ("技术", "环境保护管理体系与措施"), ("技术", "工程进度计划与措施"), ("技术", "资源配备计划"),
+    ("技术", "施工总平面布置"), ("技术", "新技术新工艺应用"), ("技术", "重点难点分析及对策"),
+    ("商务", "项目经理业绩"), ("商务", "企业类似工程业绩"), ("商务", "企业信誉"), ("商务", "技术负责人资历"),
+    ("商务", "售后服务承诺"), ("商务", "农民工工资保障措施"), ("技术", "冬雨季施工措施"), ("技术", "交通组织方案"),
+    ("技术", "文明施工措施"), ("商务", "应急预案"),
+]
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def _people(rng, n):
+    names = set()
+    while len(names) < n:
+        names.add(rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))))
+    return sorted(names)
+
+
+def _companies(rng, n):
+    names = []
+    for i in range(n):
+        place = PLACES[i % len(PLACES)]
+        names.append(f"{place}{rng.choice(TRADES)}{'有限公司' if i % 3 else '有限责任公司'}" + ("" if i < len(PLACES) else f"（{i // len(PLACES) + 1}）"))
+    return names
+
+
+def sample_bid_receipt(received_at=None) -> BidReceipt:
+    received_at = received_at or datetime.datetime(2026, 5, 11, 9, 41, 27, 318000, tzinfo=BEIJING)
+    envelope = hashlib.sha256(b"sample sealed bid").hexdigest()
+    return BidReceipt(
+        tender_code=TENDER_CODE, tender_name=TENDER_NAME, bidder_name="巴中市川东路桥建设有限公司",
+        bidder_credit_code=make_code("91511900MA62Q7K3X"), envelope_sha256=envelope, size_bytes=48_213_771,
+        received_at=received_at, receipt_no="HZ-2026-0158-0007", upload_id="upl_7c1f0e9a52d44b1e",
+    )
+
+
+def sample_evaluation_report(*, bidders=6, experts=5, criteria=10, seed=2026) -> EvaluationReport:
+    """A complete report: committee, bids, one bidder failing qualification, every sheet, a dissent,
+    three candidates. Sizes are free, for the benchmark (30 × 9 × 20)."""
+    rng = random.Random(seed)  # noqa: S311 (made-up sample data, nothing secret)
+    expert_names = _people(rng, experts)
+    committee = [
+        Expert(name=n, role="组长" if i == 0 else "成员", category="招标人代表" if i == experts - 1 else "评标专家",
+               specialty=SPECIALTIES[i % len(SPECIALTIES)], venue="巴中市公共资源交易中心 主场" if i % 2 == 0 else "通江县分中心 副场")
+        for i, n in enumerate(expert_names)
+    ]
+    companies = _companies(rng, bidders)
+    bid_list = [
+        Bidder(code=f"B{i:02d}", name=name, credit_code=make_code(f"91511900MA{6_200_000 + i * 37:07d}"),
+               price_fen=rng.randrange(3_150_000_000, 3_480_000_000, 100), duration_days=rng.choice((300, 330, 360)),
+               quality="合格")
+        for i, name in enumerate(companies, 1)
+    ]
+    qualification = []
+    for b_index, b in enumerate(bid_list):
+        for crit in QUALIFICATION:
+            fails = b_index == 2 and crit == "安全生产许可证"  # one bidder fails: its licence has expired
+            qualification.append(QualificationResult(
+                bidder=b.code, criterion=crit, passed=not fails,
+                votes_pass=0 if fails else experts, votes_fail=experts if fails else 0,
+                reason="安全生产许可证已于投标截止日前过期" if fails else "",
+            ))
+    # 30 points for the price, 70 shared by the other criteria in whole points.
+    others = max(criteria - 1, 1)
+    shares = [70 // others + (1 if i < 70 % others else 0) for i in range(others)]
+    crit_list = [
+        Criterion(code=f"C{i:02d}", name=name, group=group,
+                  max_points=Decimal(30) if i == 1 else Decimal(shares[i - 2]))
+        for i, (group, name) in enumerate((CRITERIA * 2)[:criteria], 1)
+    ]
+    scored = [b for b in bid_list if b.code != "B03"]
+    scores = {}
+    for e in expert_names:
+        scores[e] = {}
+        for b in scored:
+            quality = Decimal(rng.randrange(70, 98)) / 100
+            scores[e][b.code] = {
+                c.code: min(c.max_points, (c.max_points * (quality + Decimal(rng.randrange(-5, 5)) / 100))
+                            .quantize(Decimal("0.5")))
+                for c in crit_list
+            }
+    means = {b.code: sum(sum(scores[e][b.code].values()) for e in expert_names) / experts for b in scored}
+    ranked = sorted(scored, key=lambda b: (-means[b.code], b.price_fen, b.code))[:3]
+    candidates = [Candidate(rank=i, bidder=b.code, score=means[b.code].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+                  for i, b in enumerate(ranked, 1)]
+    dissent = [Dissent(expert=expert_names[1], subject=f"{bid_list[1].code} 施工方案评分",
+                       opinion="该投标人的交通组织方案对江北大道早晚高峰考虑不足，本人评分低于其他成员，特此说明。")]
+    start = datetime.datetime(2026, 6, 2, 9, 0, tzinfo=BEIJING)
+    return EvaluationReport(
+        tender_code=TENDER_CODE, tender_name=TENDER_NAME, project_name="巴中市江北大道改造项目",
+        tenderer="巴中市巴州区交通运输局", agency="四川秦巴工程项目管理有限公司", method="综合评估法",
+        started_at=start, finished_at=start + datetime.timedelta(hours=7, minutes=25),
+        venues=["巴中市公共资源交易中心 第3评标室（主场）", "通江县公共资源交易分中心 第1评标室（副场）"],
+        experts=committee, bidders=bid_list, qualification_criteria=QUALIFICATION, qualification=qualification,
+        criteria=crit_list, scores=scores, candidates=candidates, dissents=dissent,
+        conclusion="评标委员会按招标文件规定的评标办法完成评审，推荐上述三名中标候选人，排序如上。",
+    )

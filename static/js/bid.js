@@ -1,0 +1,170 @@
+// The bidder's panel: fill the bid letter, seal on this machine, upload in parts with progress,
+// resume after a network error, finalize for a signed receipt; self-check and withdraw.
+import { api, readJson } from "./api.js";
+import { checkOwnEnvelope, importKeyFile, sealBid, toHex } from "./sealing.js";
+
+const page = readJson("bid-page");
+const $ = (id) => document.getElementById(id);
+const clockOffset = Date.parse(page.server_now) - Date.now(); // server time is the only time
+const serverNow = () => Date.now() + clockOffset;
+const deadline = Date.parse(page.tender.deadline);
+const msg = page.messages;
+
+function fmtDuration(ms) {
+  if (ms <= 0) return "0:00:00";
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const hms = [Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60]
+    .map((n, i) => (i ? String(n).padStart(2, "0") : String(n))).join(":");
+  return d ? `${d}${msg.days} ${hms}` : hms;
+}
+
+function tick() {
+  const left = deadline - serverNow();
+  $("countdown").textContent = left > 0 ? fmtDuration(left) : msg.closed;
+  if (left <= 0) $("seal-upload")?.setAttribute("disabled", "");
+}
+tick();
+setInterval(tick, 1000);
+
+function status(text, ok = true) {
+  const node = $("bid-status");
+  node.textContent = text;
+  node.className = ok ? "ok" : "errors";
+}
+
+async function loadKeys() {
+  const file = $("bid-key-file").files[0];
+  if (!file) throw new Error(msg.choose_key);
+  return importKeyFile(await file.text(), { passphrase: $("bid-passphrase").value || null });
+}
+
+function bidLetter() {
+  const letter = {};
+  for (const field of page.tender.fields) {
+    const input = $(`letter-${field.key}`);
+    const raw = input.value.trim();
+    if (!raw) {
+      if (field.required) throw new Error(`${msg.required}: ${field.label}`);
+      continue;
+    }
+    if (field.type === "money") {
+      if (!/^\d+(\.\d{1,2})?$/.test(raw)) throw new Error(`${msg.bad_money}: ${field.label}`);
+      const [yuan, cents = ""] = raw.split(".");
+      letter[field.key] = Number(yuan) * 100 + Number(cents.padEnd(2, "0")); // integer fen
+      if (!Number.isSafeInteger(letter[field.key])) throw new Error(`${msg.bad_money}: ${field.label}`);
+    } else if (field.type === "integer") {
+      if (!/^\d+$/.test(raw)) throw new Error(`${msg.bad_integer}: ${field.label}`);
+      letter[field.key] = Number(raw);
+    } else {
+      letter[field.key] = raw;
+    }
+  }
+  return letter;
+}
+
+// Parts go up in order; a part is kept until the server has it, so a failed part is sent again
+// from the offset the server reports (nothing is sealed twice, nothing is lost).
+async function sendPart(uploadId, offset, bytes) {
+  const hash = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await bytes.arrayBuffer())));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await api(`/api/uploads/${uploadId}/parts/?offset=${offset}`, {
+        method: "PUT", body: bytes, headers: { "Content-Type": "application/octet-stream", "X-Part-SHA256": hash },
+      });
+      return result.received;
+    } catch (error) {
+      if (error.code === "deadline_passed" || error.code === "part_beyond_size" || attempt >= 20) throw error;
+      status(`${msg.retrying} (${attempt + 1})`, false);
+      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15000)));
+      const state = await api(`/api/uploads/${uploadId}/`).catch(() => null);
+      if (state && state.received === offset + bytes.length) return state.received; // it did arrive
+    }
+  }
+}
+
+async function sealAndUpload() {
+  const keys = await loadKeys();
+  if (keys.kind !== "bidder") throw new Error(msg.wrong_key_kind);
+  const letter = bidLetter();
+  const files = Array.from($("bid-files").files);
+  if (!files.length) throw new Error(msg.choose_files);
+  const sealed = await sealBid({
+    bidLetter: letter, files, tenderId: page.tender.code, openingKeyPem: page.tender.opening_key_pem,
+    bidderKeys: keys,
+  });
+  const upload = await api("/api/uploads/", { method: "POST", json: { tender: page.tender.id, size: sealed.size } });
+  const partSize = upload.part_size;
+  const started = performance.now();
+  let sent = 0;
+  let buffer = [];
+  let buffered = 0;
+  const flush = async () => {
+    if (!buffered) return;
+    const part = new Blob(buffer);
+    sent = await sendPart(upload.id, sent, part);
+    buffer = [];
+    buffered = 0;
+    const seconds = (performance.now() - started) / 1000;
+    const speed = sent / Math.max(seconds, 0.001);
+    const eta = (sealed.size - sent) / Math.max(speed, 1);
+    $("bid-progress").style.width = `${(100 * sent) / sealed.size}%`;
+    $("bid-progress-bar").setAttribute("aria-valuenow", String(Math.round((100 * sent) / sealed.size)));
+    $("bid-speed").textContent = `${(speed / 1048576).toFixed(1)} MB/s`;
+    const left = deadline - serverNow();
+    $("bid-eta").textContent = `${msg.eta} ${fmtDuration(eta * 1000)}` +
+      (eta * 1000 > left ? ` — ${msg.too_slow}` : "");
+  };
+  for await (const piece of sealed.pieces()) {
+    buffer.push(piece);
+    buffered += piece.length;
+    if (buffered >= partSize) await flush();
+  }
+  await flush();
+  status(msg.finalizing);
+  // Each part's hash was checked on arrival; the signature covers every chunk (docs §5).
+  const bid = await api(`/api/uploads/${upload.id}/finalize/`, { method: "POST", json: {} });
+  status(`${msg.accepted} ${bid.receipt_no}`);
+  setTimeout(() => location.reload(), 2500);
+}
+
+$("seal-upload")?.addEventListener("click", async (event) => {
+  event.target.disabled = true;
+  try {
+    await sealAndUpload();
+  } catch (error) {
+    status(`${msg.failed} ${error.code ? `[${error.code}] ` : ""}${error.message}`, false);
+  } finally {
+    event.target.disabled = false;
+  }
+});
+
+for (const button of document.querySelectorAll("button[data-self-check]")) {
+  button.addEventListener("click", async () => {
+    const out = $(`check-${button.dataset.selfCheck}`);
+    try {
+      const keys = await loadKeys();
+      out.textContent = msg.checking;
+      const response = await fetch(`/api/bids/${button.dataset.selfCheck}/envelope/`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { manifest } = await checkOwnEnvelope(await response.blob(), keys);
+      out.textContent = `${msg.check_ok} ${JSON.stringify(manifest.bid_letter)} · ${manifest.files.map((f) => f.name).join("、")}`;
+      out.className = "ok";
+    } catch (error) {
+      out.textContent = `${msg.check_failed} ${error.code || ""} ${error.message}`;
+      out.className = "errors";
+    }
+  });
+}
+
+for (const button of document.querySelectorAll("button[data-withdraw]")) {
+  button.addEventListener("click", async () => {
+    if (!confirm(msg.confirm_withdraw)) return;
+    try {
+      await api(`/api/bids/${button.dataset.withdraw}/withdraw/`, { method: "POST" });
+      location.reload();
+    } catch (error) {
+      status(`${msg.failed} ${error.message}`, false);
+    }
+  });
+}

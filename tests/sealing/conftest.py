@@ -1,0 +1,83 @@
+"""Fixtures for the sealing tests: real keys, made once per session (RSA-3072 takes seconds).
+
+These tests need neither Django nor a database (run them with `-p no:django`), so the project-wide
+autouse fixtures of tests/conftest.py, which touch Django settings and cache, are replaced here.
+"""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from Crypto.PublicKey import RSA
+
+from trading.sealing import envelope, keys
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "docs" / "sealed-bid-vectors.json"
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings():
+    """No Django here (overrides tests/conftest.py)."""
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """No Django cache here (overrides tests/conftest.py)."""
+
+
+@pytest.fixture(scope="session")
+def bidder():
+    return keys.generate_bidder_keys()
+
+
+@pytest.fixture(scope="session")
+def other_bidder():
+    return keys.generate_bidder_keys()
+
+
+@pytest.fixture(scope="session")
+def opening_key():
+    return RSA.generate(3072)
+
+
+@pytest.fixture(scope="session")
+def other_opening_key():
+    return RSA.generate(3072)
+
+
+@pytest.fixture(scope="session")
+def custodians():
+    return [keys.generate_custodian_keys() for _ in range(5)]
+
+
+@pytest.fixture(scope="session")
+def vectors():
+    return json.loads(VECTORS.read_text(encoding="utf-8"))
+
+
+LETTER = {"price_fen": 1234567800, "duration_days": 180, "quality": "合格", "bidder": "巴中示例公司"}
+
+
+def seal_bytes(bidder, opening_key, files, letter=LETTER, chunk_size=1024, tender_id="T-1") -> bytes:
+    """files: [(name, bytes)] → the envelope bytes."""
+    out = io.BytesIO()
+    envelope.seal(
+        out,
+        bid_letter=letter,
+        files=[envelope.PlainFile(name, io.BytesIO(data), len(data)) for name, data in files],
+        tender_id=tender_id,
+        opening_public_key=opening_key.public_key(),
+        bidder=bidder,
+        chunk_size=chunk_size,
+    )
+    return out.getvalue()
+
+
+def open_bytes(data, private_key, which="opening", **kwargs):
+    """Open fully: (manifest, {name: bytes}), after every check has passed."""
+    opened = envelope.open_envelope(io.BytesIO(data), private_key, which, **kwargs)
+    contents = {entry["name"]: stream.read() for entry, stream in opened.files()}
+    assert opened.verified
+    return opened.manifest, contents

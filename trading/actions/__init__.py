@@ -1,0 +1,29 @@
+"""Trading actions: every state change of projects, tenders and bids (DESIGN §3).
+
+Split by subject to keep files readable; import from here: `from trading import actions`.
+"""
+
+from .bids import (  # noqa: F401
+    create_upload,
+    finalize_upload,
+    receive_part,
+    withdraw_bid,
+)
+from .tenders import (  # noqa: F401
+    access_tender,
+    add_document,
+    amended_deadline_preview,
+    answer_objection,
+    approve_tender,
+    create_project,
+    create_tender,
+    issue_amendment,
+    missing_calendar_years,
+    raise_objection,
+    record_clock_stages,
+    return_tender,
+    set_calendar_day,
+    set_custodians,
+    submit_tender,
+    update_tender,
+)

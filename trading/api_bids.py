@@ -1,0 +1,151 @@
+"""API of sealed bids: resumable upload (create → parts → finalize), receipts, self-check, withdrawal."""
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import DomainError, Forbidden, NotFound
+from accounts.permissions import can
+
+from . import actions, bidstore
+from .actions.bids import PART_SIZE, access_upload
+from .models import Bid
+
+
+class UploadSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    tender = serializers.IntegerField(source="tender_id", read_only=True)
+    declared_size = serializers.IntegerField(read_only=True)
+    received = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    refusal_code = serializers.CharField(read_only=True)
+    part_size = serializers.SerializerMethodField()
+
+    def get_part_size(self, _obj) -> int:
+        return PART_SIZE
+
+
+class CreateUploadSerializer(serializers.Serializer):
+    tender = serializers.IntegerField()
+    size = serializers.IntegerField(min_value=1)
+
+
+class FinalizeSerializer(serializers.Serializer):
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False)
+
+
+class BidSerializer(serializers.ModelSerializer):
+    tender_code = serializers.CharField(source="tender.code")
+    receipt_pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bid
+        fields = ["id", "tender", "tender_code", "status", "size", "sha256", "submitted_at", "withdrawn_at",
+                  "receipt_no", "receipt", "receipt_signature", "receipt_pdf"]
+
+    def get_receipt_pdf(self, bid) -> str | None:
+        return f"/records/{bid.receipt_record_id}/download/" if bid.receipt_record_id else None
+
+
+class OctetStreamParser(BaseParser):
+    media_type = "application/octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream
+
+
+class UploadViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = UploadSerializer
+    parser_classes = [JSONParser, OctetStreamParser]
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    @extend_schema(request=CreateUploadSerializer, responses={201: UploadSerializer})
+    def create(self, request):
+        data = CreateUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = actions.create_upload(actor=request.user, tender_id=data.validated_data["tender"],
+                                       size=data.validated_data["size"])
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        """How much of the upload the server holds: resume from `received`."""
+        return Response(UploadSerializer(access_upload(request.user, pk)).data)
+
+    @extend_schema(request={"application/octet-stream": bytes}, responses=UploadSerializer,
+                   parameters=[OpenApiParameter("offset", int, required=True),
+                               OpenApiParameter("X-Part-SHA256", str, OpenApiParameter.HEADER,
+                                                description="SHA-256 of the part (hex); a damaged part is not kept")])
+    @action(detail=True, methods=["put"])
+    def parts(self, request, pk=None):
+        try:
+            offset = int(request.query_params.get("offset", ""))
+            length = int(request.META.get("CONTENT_LENGTH") or "")
+        except ValueError:
+            raise DomainError("invalid_part", "offset and Content-Length are required") from None
+        # Read the raw body as a stream (bounded memory), not through request.data.
+        upload = actions.receive_part(actor=request.user, upload_id=pk, offset=offset, stream=request._request,
+                                      length=length, sha256=request.headers.get("X-Part-SHA256"))
+        return Response(UploadSerializer(upload).data)
+
+    @extend_schema(request=FinalizeSerializer, responses={201: BidSerializer})
+    @action(detail=True, methods=["post"])
+    def finalize(self, request, pk=None):
+        data = FinalizeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bid = actions.finalize_upload(actor=request.user, upload_id=pk, sha256=data.validated_data.get("sha256"))
+        return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
+
+
+class BidViewSet(viewsets.ReadOnlyModelViewSet):
+    """The bids of the signed-in user's own organization."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = BidSerializer
+
+    def get_queryset(self):
+        qs = Bid.objects.select_related("tender").filter(organization_id=self.request.user.organization_id or -1)
+        tender = self.request.query_params.get("tender")
+        return qs.filter(tender_id=tender) if tender and tender.isdigit() else qs
+
+    def get_object(self):
+        bid = super().get_object()
+        if not can(self.request.user, "bid.manage", bid):
+            raise Forbidden()
+        return bid
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def envelope(self, request, pk=None):
+        """The stored envelope, for the bidder's self-check (decrypted on its own machine)."""
+        bid = self.get_object()
+        return FileResponse(bidstore.open_file(bid.envelope), content_type="application/octet-stream",
+                            as_attachment=True, filename=f"{bid.receipt_no}.sealed")
+
+    @extend_schema(request=None, responses=BidSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        bid = actions.withdraw_bid(actor=request.user, bid_id=pk)
+        return Response(BidSerializer(bid).data)
+
+
+class PlatformCertificatesView(APIView):
+    """The platform CA and seal certificates: anyone may check a receipt or a record with them."""
+
+    permission_classes = []
+
+    @extend_schema(responses={200: {"type": "object", "properties": {"ca": {"type": "string"},
+                                                                     "seal": {"type": "string"}}}})
+    def get(self, request):
+        from records.pki import PkiError, cert_pem, platform_certificates
+
+        try:
+            ca, seal = platform_certificates()  # reads no private key
+        except PkiError:
+            raise NotFound() from None
+        return Response({"ca": cert_pem(ca).decode(), "seal": cert_pem(seal).decode()})
