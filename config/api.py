@@ -19,7 +19,8 @@ def exception_handler(exc, context):
                         status=status.HTTP_403_FORBIDDEN)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "code" not in response.data:
-        code = getattr(exc, "default_code", "invalid")
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+        code = codes if isinstance(codes, str) else getattr(exc, "default_code", "invalid")
         if code == "invalid":
             response.data = {"code": "invalid", "errors": response.data}
         else:
