@@ -47,3 +47,30 @@ def entry_data(entry):
 
 def send_ledger_entry(entry):
     send_event_on_commit(groups.LEDGER, "ledger.entry", entry_data(entry))
+
+
+def append_stream_event(stream_name, event_type, data):
+    """Number and store an event of an ordered stream inside the caller's transaction, and send it to
+    the stream's group after commit as `{"seq", "type", "data"}`. Returns the seq."""
+    from .models import Stream, StreamEvent
+
+    stream, _ = Stream.objects.get_or_create(name=stream_name)
+    stream = Stream.objects.select_for_update().get(pk=stream.pk)
+    stream.last_seq += 1
+    stream.save(update_fields=["last_seq"])
+    StreamEvent.objects.create(stream=stream, seq=stream.last_seq, type=event_type, data=data)
+    send_event_on_commit(stream_name, "stream.event", {"seq": stream.last_seq, "type": event_type, "data": data})
+    return stream.last_seq
+
+
+def stream_events_after(stream_name, last_seq, limit=5000):
+    from .models import StreamEvent
+
+    return list(StreamEvent.objects.filter(stream__name=stream_name, seq__gt=last_seq).order_by("seq")
+                .values("seq", "type", "data")[:limit])
+
+
+def stream_head(stream_name):
+    from .models import Stream
+
+    return Stream.objects.filter(name=stream_name).values_list("last_seq", flat=True).first() or 0

@@ -54,3 +54,12 @@ def size(name):
 
 def delete(name):
     default_storage.delete(name)
+
+
+def open_for_write(name):
+    """A new file of the storage, opened for writing (decrypted documents after the opening)."""
+    import os
+
+    path = default_storage.path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return open(path, "wb")  # noqa: SIM115 - the caller closes it

@@ -15,6 +15,7 @@ from . import actions, demo_bids
 from .models import Tender
 
 DAY = datetime.timedelta(days=1)
+OPENING_IN = datetime.timedelta(minutes=10)
 HOUR = datetime.timedelta(hours=1)
 CRITERIA = [
     {"name": "投标报价", "weight": 50, "kind": "price"},
@@ -166,13 +167,17 @@ PLAN = [
         "draft",
     ),
 ]
+# The tender that opens a few minutes after start-up (its deadline is set from the load time).
+PLAN.append(("opening", "tenderer", "511900", "works", "巴中市城区排水管网改造项目", "巴中市江北片区排水管网改造工程",
+             16_800_000, 0, 7, None, "publish"))
 # Sealed demo bids: (bidder, price in yuan, duration in days).
 BIDS = {
     "closed": [("bidder1", 27_450_000, 540), ("bidder2", 27_980_000, 500), ("bidder4", 26_900_000, 560)],
     "bidding": [("bidder2", 11_980_000, 300), ("bidder3", 12_050_000, 280)],
+    "opening": [("bidder1", 16_380_000, 365), ("bidder3", 16_520_000, 330), ("bidder4", 15_990_000, 380)],
 }
 # When each tender is drafted, counted back from the day the demo is loaded.
-STARTS = {"closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
+STARTS = {"opening": 26, "closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
 
 
 def load(traveller, now):
@@ -210,7 +215,8 @@ def load(traveller, now):
             bid_security_fen=price * 100 // 100,
             documents_from=base + to_docs * DAY + HOUR,
             documents_until=_at_nine(base + (to_docs + docs_days + 1) * DAY),
-            bid_deadline=_at_nine(base + to_deadline * DAY),
+            # The "opening" tender opens a few minutes after start-up, so a newcomer can run a full opening.
+            bid_deadline=_at_nine(base + to_deadline * DAY) if to_deadline else now + OPENING_IN,
             evaluation_method="comprehensive" if category in ("works", "procurement") else "lowest_price",
             criteria=CRITERIA if category in ("works", "procurement") else [],
         )

@@ -84,6 +84,7 @@ class Tender(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     # The last clock-driven stage written to the trading log (documents open/closed, bids closed).
     clock_stage = models.CharField(max_length=20, blank=True)
+    failure_reason = models.CharField(_("reason for failure"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -291,3 +292,114 @@ class Bid(models.Model):
 
     def __str__(self):
         return self.receipt_no
+
+
+class Opening(models.Model):
+    """The remote opening (不见面开标) of one tender."""
+
+    class Status(models.TextChoices):
+        AWAITING_SHARES = "awaiting_shares", _("Waiting for the custodians' keys")
+        DECRYPTING = "decrypting", _("Decrypting bids")
+        READING = "reading", _("Reading out the bids")
+        CLOSED = "closed", _("Closed")
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="opening")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_SHARES)
+    started_at = models.DateTimeField()
+    key_rebuilt_at = models.DateTimeField(null=True, blank=True)
+    decrypted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    record = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self):
+        return f"{self.tender.code} opening"
+
+
+class OpenedBid(models.Model):
+    """The outcome of opening one bid. 电子招标投标办法 art. 31: a bid that cannot be decrypted through
+    the bidder's fault counts as revoked (撤销), otherwise as withdrawn (撤回)."""
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        REVOKED = "revoked", _("Revoked (bidder's fault)")
+        WITHDRAWN = "withdrawn", _("Withdrawn (not the bidder's fault)")
+
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="opened")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    bid_letter = models.JSONField(default=dict)
+    opened_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.bid.receipt_no} {self.outcome}"
+
+
+class OpenedFile(models.Model):
+    """A decrypted bid document: served only through a permission-checked, logged view."""
+
+    opened = models.ForeignKey(OpenedBid, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(max_length=200)
+    media_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=300)
+
+    def __str__(self):
+        return self.name
+
+
+class HallAttendance(models.Model):
+    """Signed in to the opening hall (签到): bidders present online, the host, supervisors, custodians."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20)
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["signed_in_at"]
+        constraints = [models.UniqueConstraint(fields=["tender", "user"], name="unique_hall_attendance")]
+
+    def __str__(self):
+        return f"{self.tender.code} {self.user}"
+
+
+class OpeningConfirmation(models.Model):
+    """A bidder confirms the opening record, or objects to it; the host answers on the spot
+    (实施条例 art. 44)."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", _("Confirmed")
+        OBJECTION = "objection", _("Objection")
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="opening_confirmations")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.tender.code} {self.kind}"
+
+
+class DocumentRead(models.Model):
+    """Every read of a decrypted bid document (who, what, when)."""
+
+    file = models.ForeignKey(OpenedFile, on_delete=models.PROTECT, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.file} read by {self.user}"

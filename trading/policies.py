@@ -88,3 +88,31 @@ def manage_bid(user, bid):
 def count_bids(user, tender):
     """Staff and regulators see how many bids are in and when each arrived, never their contents."""
     return has_role(user, Role.STAFF, tender.region) or has_role(user, Role.REGULATOR, tender.region)
+
+
+@policy("opening.attend", read_only=True)
+def attend_opening(user, tender):
+    """The opening hall: the host (staff of the region), supervisors (regulators of the region), the
+    tender's key custodians, and bidders that submitted a bid to it."""
+    if has_role(user, Role.STAFF, tender.region) or has_role(user, Role.REGULATOR, tender.region):
+        return True
+    if tender.custodians.filter(user_id=user.pk).exists():
+        return True
+    return user.organization_id is not None and tender.bids.filter(organization_id=user.organization_id).exists()
+
+
+@policy("opening.host")
+def host_opening(user, tender):
+    return has_role(user, Role.STAFF, tender.region)
+
+
+@policy("opening.confirm")
+def confirm_opening(user, tender):
+    return (has_role(user, Role.BIDDER) and user.organization_id is not None
+            and tender.bids.filter(organization_id=user.organization_id, status="submitted").exists())
+
+
+@policy("opening.read_documents", read_only=True)
+def read_opened_documents(user, tender):
+    """Decrypted bids: staff of the region (the evaluation committee is added with the evaluation)."""
+    return has_role(user, Role.STAFF, tender.region)

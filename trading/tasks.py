@@ -14,3 +14,18 @@ def produce_receipt_pdf(bid_id):
     from .actions.receipt_pdf import produce_receipt_pdf as produce
 
     return produce(bid_id)
+
+
+@task()
+def open_bids_task(tender_id):
+    """Decrypt every bid of a tender once k shares are in (rerun-safe)."""
+    from .actions.opening import open_bids
+
+    return open_bids(tender_id)
+
+
+@task()
+def opening_record_task(tender_id):
+    from .actions.opening_record import produce_opening_record
+
+    return produce_opening_record(tender_id)

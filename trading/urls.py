@@ -19,4 +19,6 @@ urlpatterns = [
     path("tenders/<int:pk>/objections/", views.raise_objection, name="object"),
     path("objections/<int:pk>/answer/", views.answer_objection, name="answer_objection"),
     path("calendar/", views.calendar, name="calendar"),
+    path("tenders/<int:pk>/opening/", views.opening_hall, name="hall"),
+    path("tenders/<int:pk>/opened/<int:file_pk>/", views.opened_document, name="opened_document"),
 ]

@@ -128,7 +128,8 @@ def _bid_context(request, tender):
     from .models import Bid
 
     user = request.user
-    context = {"opening_key": getattr(tender, "opening_key", None)}
+    context = {"opening_key": getattr(tender, "opening_key", None),
+               "may_attend": user.is_authenticated and can(user, "opening.attend", tender)}
     if can(user, "bid.count", tender):
         context["arrivals"] = list(tender.bids.filter(status=Bid.Status.SUBMITTED).values_list("submitted_at", flat=True))
     if not can(user, "bid.submit", tender) or context["opening_key"] is None:
@@ -371,3 +372,48 @@ def calendar(request):
     days = CalendarDay.objects.filter(date__year__gte=this_year)
     years = CalendarYear.objects.order_by("-year")[:5]
     return render(request, "trading/calendar.html", {"form": form, "days": days, "years": years, "missing": missing})
+
+
+@login_required
+def opened_document(request, pk, file_pk):
+    """A decrypted bid document, after the opening: permission-checked, every read logged."""
+    from .actions.opening import read_opened_file
+
+    try:
+        item = read_opened_file(actor=request.user, file_id=file_pk)
+    except (Forbidden, NotFound):
+        raise PermissionDenied from None
+    if item.opened.bid.tender_id != pk:
+        raise Http404
+    from . import bidstore
+
+    return FileResponse(bidstore.open_file(item.storage_name), as_attachment=True, filename=item.name,
+                        content_type=item.media_type or "application/octet-stream")
+
+
+@login_required
+def opening_hall(request, pk):
+    """The remote opening hall (不见面开标大厅): live over a websocket."""
+    tender = _visible_tender(request, pk)
+    if not can(request.user, "opening.attend", tender):
+        raise PermissionDenied
+    hall = {
+        "tender": tender.pk, "ws": f"/ws/opening/{tender.pk}/", "is_host": can(request.user, "opening.host", tender),
+        "fields": tender.bid_letter_fields,
+        "messages": {
+            "connecting": _("Connecting…"), "live": _("Live"), "reconnecting": _("Connection lost, reconnecting…"),
+            "until_opening": _("Time to the opening"), "opening_now": _("The opening time has come."),
+            "failed": _("Fewer than 3 bids were received: the tender cannot be opened and must be re-tendered "
+                        "(Bidding Law, art. 28)."),
+            "released": _("keys released"), "awaiting_shares": _("Waiting for the key custodians"),
+            "decrypting": _("Decrypting the bids"), "reading": _("Reading out the bids: confirm or object"),
+            "closed": _("The opening is closed."), "opened": _("Opened"), "revoked": _("Revoked"),
+            "withdrawn": _("Withdrawn"), "confirm": _("Confirmed"), "objection": _("Objection"),
+            "record_ready": _("The signed opening record is ready:"), "download": _("Download"),
+            "choose_key": _("Choose your custodian key file first."), "failed_action": _("Refused:"),
+            "signed_in": _("Signed in"), "bidder": _("Bidder"), "host": _("Host"), "supervisor": _("Supervisor"),
+            "custodian": _("Key custodian"), "anonymous_bidder": _("A bidder (named at the opening)"),
+            "answer_prompt": _("Answer on the spot:"), "objection_prompt": _("Your objection:"),
+        },
+    }
+    return render(request, "trading/hall.html", {"tender": tender, "hall": hall})

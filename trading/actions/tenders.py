@@ -147,7 +147,7 @@ def create_tender(*, actor, project_id, **terms):
     """A draft tender (标段/包) of a project; terms are checked against the law now and again at publication."""
     with transaction.atomic():
         try:
-            project = Project.objects.select_for_update().select_related("region__parent").get(pk=project_id)
+            project = Project.objects.select_for_update(of=("self",)).select_related("region__parent").get(pk=project_id)
         except (Project.DoesNotExist, ValueError, TypeError):
             raise NotFound(_("No such project.")) from None
         if actor.organization_id != project.owner_id:
@@ -446,6 +446,10 @@ def record_clock_stages(tender_id, now=None):
             send_event_on_commit(
                 groups.tender(tender.pk), "tender.changed", {"tender": tender.pk, "action": f"tender.{recorded[-1]}"}
             )
+    if "bids_closed" in recorded:
+        from .opening import start_opening
+
+        start_opening(tender_id, now)  # at the deadline: open the hall, or fail with fewer than 3 bids
     return recorded
 
 

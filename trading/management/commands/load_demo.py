@@ -28,7 +28,8 @@ class Command(BaseCommand):
             self.stdout.write("loading demo tenders…")
             tenders = trading_demo.load(traveller, now)
         for key, tender in tenders:
-            self.stdout.write(f"  {key:<10} {tender.code}  {tender.title}")
+            deadline = timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M")
+            self.stdout.write(f"  {key:<10} {tender.code}  deadline {deadline}  {tender.title}")
         from trading import demo_bids
 
         self.stdout.write("")

@@ -1,0 +1,112 @@
+"""The opening hall's websocket (DESIGN §8 protocol). Thin: it authenticates, checks the permission
+once, joins the hall's group, and hands each client message to one opening action."""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import IntegrityError, transaction
+
+from accounts.errors import DomainError
+from accounts.permissions import can
+
+from . import groups
+from .consumers import CLOSE_FORBIDDEN
+from .events import stream_events_after
+from .models import ClientMessage
+
+
+def _handlers():
+    from trading.actions import opening
+
+    return {
+        "hall.sign_in": lambda user, tender, data: opening.sign_in_hall(actor=user, tender_id=tender),
+        "share.release": lambda user, tender, data: opening.release_share(
+            actor=user, tender_id=tender, share_b64=str(data.get("share", ""))),
+        "record.confirm": lambda user, tender, data: opening.confirm_record(actor=user, tender_id=tender),
+        "record.object": lambda user, tender, data: opening.confirm_record(
+            actor=user, tender_id=tender, objection_text=str(data.get("text", ""))),
+        "objection.answer": lambda user, tender, data: opening.answer_objection_on_spot(
+            actor=user, confirmation_id=data.get("confirmation"), answer=str(data.get("answer", ""))),
+        "opening.close": lambda user, tender, data: opening.close_opening(actor=user, tender_id=tender),
+    }
+
+
+class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
+        self.group = groups.opening_hall(self.tender_id)
+        if not await database_sync_to_async(self._may_attend)():
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        last_seq = self._last_seq()
+        if last_seq is None:
+            seq, data = await database_sync_to_async(self._snapshot)()
+            await self.send_json({"seq": seq, "type": "snapshot", "data": data})
+        else:
+            for event in await database_sync_to_async(stream_events_after)(self.group, last_seq):
+                await self.send_json(event)
+
+    def _may_attend(self):
+        from trading.actions.opening import start_opening
+        from trading.models import Tender
+
+        tender = Tender.objects.select_related("region__parent").filter(pk=self.tender_id).first()
+        if tender is None or not can(self.user, "opening.attend", tender):
+            return False
+        start_opening(tender.pk)  # the clock, not a person: past the deadline the hall opens now
+        return True
+
+    def _snapshot(self):
+        from trading.hall import snapshot
+
+        return snapshot(self.tender_id, self.user)
+
+    def _last_seq(self):
+        values = parse_qs(self.scope.get("query_string", b"").decode()).get("last_seq")
+        try:
+            return int(values[0]) if values else None
+        except ValueError:
+            return None
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if not isinstance(content, dict) or not isinstance(content.get("id"), str) or not 0 < len(content["id"]) <= 64:
+            await self.send_json({"type": "error", "id": None, "data": {"code": "bad_message",
+                                                                        "detail": "messages need an id"}})
+            return
+        reply = await database_sync_to_async(self._handle)(content)
+        await self.send_json(reply)
+
+    def _handle(self, content):
+        """Apply a client message at most once: its id is claimed in the same transaction as the action."""
+        handler = _handlers().get(content.get("type"))
+        data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    claim = ClientMessage.objects.create(user=self.user, stream=self.group,
+                                                         message_id=content["id"], reply={})
+            except IntegrityError:  # a repeated id is answered, never applied twice
+                return ClientMessage.objects.get(user=self.user, stream=self.group, message_id=content["id"]).reply
+            if handler is None:
+                reply = {"type": "error", "id": content["id"],
+                         "data": {"code": "unknown_type", "detail": "unknown message type"}}
+            else:
+                try:
+                    handler(self.user, self.tender_id, data)  # each action is atomic: a refusal undoes only itself
+                    reply = {"type": "ack", "id": content["id"], "data": {}}
+                except DomainError as exc:
+                    reply = {"type": "error", "id": content["id"],
+                             "data": {"code": exc.code, "detail": str(exc.message)}}
+            claim.reply = reply
+            claim.save(update_fields=["reply"])
+        return reply
+
+    async def stream_event(self, event):
+        await self.send_json(event["data"])

@@ -1,0 +1,410 @@
+"""The remote opening (不见面开标, DESIGN §5): the hall, key release, decryption, 唱标, confirmations.
+
+Every step is logged and numbered in the hall's event stream (realtime.events.append_stream_event),
+so every attendee, on any ASGI process, sees the same events in the same order."""
+
+import base64
+import datetime
+import hashlib
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError, Forbidden, NotFound
+from accounts.permissions import check
+from ledger import chain
+from realtime import groups
+from realtime.events import append_stream_event
+
+from .. import bidstore
+from ..models import (
+    Bid,
+    HallAttendance,
+    OpenedBid,
+    OpenedFile,
+    Opening,
+    OpeningConfirmation,
+    Tender,
+    TenderCustodian,
+)
+from ..sealing import ceremony
+from ..sealing.envelope import EnvelopeError, open_envelope
+
+MIN_BIDS = 3  # 招标投标法 art. 28; 实施条例 art. 44
+# 电子招标投标办法 art. 31: what makes a bid undecryptable through the bidder's own fault (→ revoked).
+BIDDER_FAULTS = {"wrong_key", "corrupt_chunk", "truncated", "bad_manifest", "bad_signature", "bad_header",
+                 "bad_wrapped_key", "bad_size", "bad_magic", "wrong_tender", "wrong_opening_key"}
+REASONS = {
+    "wrong_key": "开标密钥无法解开投标文件的内容密钥(投标人加密错误)",
+    "corrupt_chunk": "投标文件密文校验失败(投标人加密文件损坏)",
+    "truncated": "投标文件不完整(投标人加密文件损坏)",
+    "bad_manifest": "投标文件内容清单无效(投标人加密错误)",
+    "bad_signature": "投标人签名验证失败",
+    "storage": "平台存储的投标文件无法读取(非投标人原因)",
+}
+
+
+def _iso(moment):
+    return moment.astimezone(datetime.UTC).isoformat()
+
+
+def hall_stream(tender_id):
+    return groups.opening_hall(tender_id)
+
+
+def _event(tender, event_type, data):
+    return append_stream_event(hall_stream(tender.pk), event_type, data)
+
+
+def _log(action, actor, tender, payload, role=""):
+    return chain.append(action, actor=actor, role=role, region=tender.region, tender_ref=tender.code,
+                        payload={"tender": tender.pk, **payload})
+
+
+def _locked_tender(tender_id):
+    try:
+        return Tender.objects.select_for_update(of=("self",)).select_related("region__parent").get(pk=tender_id)
+    except (Tender.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such tender.")) from None
+
+
+def start_opening(tender_id, now=None):
+    """At the deadline (the clock task, or the first hall action after it): open the hall, or fail the
+    tender when fewer than 3 bids are in. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tender = _locked_tender(tender_id)
+        if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or now < tender.bid_deadline:
+            return tender
+        live = tender.bids.filter(status=Bid.Status.SUBMITTED).count()
+        if live < MIN_BIDS:
+            # 招标投标法 art. 28, 实施条例 art. 44: fewer than 3 bidders: do not open; re-tender.
+            tender.status, tender.failure_reason = Tender.Status.FAILED, "fewer_than_three_bids"
+            tender.save(update_fields=["status", "failure_reason"])
+            _log("tender.failed", None, tender, {"reason": "fewer_than_three_bids", "bids": live}, role="system")
+            _event(tender, "opening.failed", {"reason": "fewer_than_three_bids", "bids": live})
+            return tender
+        tender.status = Tender.Status.OPENING
+        tender.save(update_fields=["status"])
+        Opening.objects.create(tender=tender, started_at=now)
+        _log("opening.started", None, tender, {"bids": live}, role="system")
+        _event(tender, "opening.started", {"bids": live, "threshold": tender.opening_key.threshold,
+                                           "bidders": _bidder_names(tender)})
+    return tender
+
+
+def _bidder_names(tender):
+    """Who bid: revealed only at the opening (招标投标法 art. 22 keeps it secret until then)."""
+    return list(tender.bids.filter(status=Bid.Status.SUBMITTED).order_by("submitted_at")
+                .values_list("organization__name", flat=True))
+
+
+def _attendee_role(user, tender):
+    from accounts.models import Role
+    from accounts.permissions import has_role
+
+    if has_role(user, Role.STAFF, tender.region):
+        return "host"
+    if has_role(user, Role.REGULATOR, tender.region):
+        return "supervisor"
+    if TenderCustodian.objects.filter(tender=tender, user=user).exists():
+        return "custodian"
+    if user.organization_id and tender.bids.filter(organization_id=user.organization_id).exists():
+        return "bidder"
+    return None
+
+
+def sign_in_hall(*, actor, tender_id):
+    """签到: attendance is recorded once; bidders' names are shown only from the opening on."""
+    with transaction.atomic():
+        tender = _locked_tender(tender_id)
+        check(actor, "opening.attend", tender)
+        role = _attendee_role(actor, tender)
+        now = timezone.now()
+        attendance, created = HallAttendance.objects.get_or_create(
+            tender=tender, user=actor,
+            defaults={"organization_id": actor.organization_id, "role": role, "signed_in_at": now})
+        if created:
+            _log("opening.signed_in", actor, tender, {"role": role, "organization": actor.organization_id}, role=role)
+            _event(tender, "hall.signed_in", attendee_data(attendance, tender, now))
+    return attendance
+
+
+def attendee_data(attendance, tender, now=None):
+    now = now or timezone.now()
+    revealed = attendance.role != "bidder" or now >= tender.bid_deadline
+    name = (attendance.organization.name if attendance.role == "bidder" and attendance.organization_id
+            else str(attendance.user))
+    return {"role": attendance.role, "name": name if revealed else None, "at": _iso(attendance.signed_in_at)}
+
+
+def release_share(*, actor, tender_id, share_b64):
+    """A custodian releases their share, only at or after the opening time, once, and only if it
+    matches the hash kept at the ceremony. With k shares, decryption starts in the background."""
+    try:
+        share = base64.b64decode(share_b64 or "", validate=True)
+    except ValueError:
+        share = b""
+    if len(share) != 33:
+        raise DomainError("invalid_share", _("A share is 33 bytes, sent in base64."))
+    start_opening(tender_id)
+    with transaction.atomic():
+        tender = _locked_tender(tender_id)
+        custodian = TenderCustodian.objects.select_for_update().filter(tender=tender, user=actor).first()
+        if custodian is None:
+            raise Forbidden(_("You are not a key custodian of this tender."), code="not_a_custodian")
+        now = timezone.now()
+        if now < tender.bid_deadline:
+            # 电子招标投标办法: nobody decrypts before the deadline.
+            raise DomainError("too_early", _("Shares are accepted only from the opening time on."), http_status=409)
+        if tender.status == Tender.Status.FAILED:
+            raise DomainError("opening_failed", _("This tender failed: it will not be opened."), http_status=409)
+        if custodian.released_at is not None:
+            raise DomainError("already_released", _("You have already released your share."), http_status=409)
+        record = ceremony.OpeningKeyCeremony.from_dict(tender.opening_key.ceremony)
+        try:
+            index = ceremony.check_share(record, share)
+        except ceremony.WrongShares:
+            index = None
+        wrong = index != custodian.index
+        if wrong:
+            transaction.set_rollback(True)
+        else:
+            released = _accept_share(actor, tender, custodian, share, index, record, now)
+    if wrong:
+        with transaction.atomic():  # the refusal itself is on the record
+            _log("opening.share_refused", actor, tender, {"index": custodian.index}, role="custodian")
+        raise DomainError("wrong_share", _("This share does not match the one kept for you: check the key file."))
+    return released
+
+
+def _accept_share(actor, tender, custodian, share, index, record, now):
+    """Called inside release_share's transaction, with the tender locked."""
+    custodian.released_share, custodian.released_at = base64.b64encode(share).decode(), now
+    custodian.save(update_fields=["released_share", "released_at"])
+    released = TenderCustodian.objects.filter(tender=tender, released_at__isnull=False).count()
+    _log("opening.share_released", actor, tender, {"index": index, "key": custodian.key.fingerprint},
+         role="custodian")
+    _event(tender, "opening.share_released", {"custodian": str(actor), "released": released,
+                                               "threshold": record.threshold})
+    opening = Opening.objects.select_for_update().get(tender=tender)
+    if released >= record.threshold and opening.status == Opening.Status.AWAITING_SHARES:
+        opening.status = Opening.Status.DECRYPTING
+        opening.save(update_fields=["status"])
+        _event(tender, "opening.decrypting", {"bids": tender.bids.filter(status=Bid.Status.SUBMITTED).count()})
+        transaction.on_commit(lambda: _enqueue_open_bids(tender.pk))
+    return released
+
+
+def _enqueue_open_bids(tender_id):
+    from ..tasks import open_bids_task
+
+    open_bids_task.enqueue(tender_id)
+
+
+def open_bids(tender_id, progress_every=8 * 1024 * 1024):
+    """Rebuild the opening key in memory and open every bid not yet opened, each in its own transaction.
+    Safe to run again after a crash: bids already opened are skipped, never opened twice."""
+    opening = Opening.objects.select_related("tender__region", "tender__opening_key").get(tender_id=tender_id)
+    tender = opening.tender
+    if opening.status != Opening.Status.DECRYPTING:
+        return 0
+    shares = [base64.b64decode(c.released_share) for c in tender.custodians.filter(released_at__isnull=False)]
+    key = ceremony.recover_opening_key(tender.opening_key.ceremony, shares)  # in memory only
+    with transaction.atomic():
+        if Opening.objects.filter(pk=opening.pk, key_rebuilt_at__isnull=True).update(key_rebuilt_at=timezone.now()):
+            _log("opening.key_rebuilt", None, tender, {"fingerprint": tender.opening_key.fingerprint}, role="system")
+            _event(tender, "opening.key_rebuilt", {"fingerprint": tender.opening_key.fingerprint})
+    bids = list(tender.bids.filter(status=Bid.Status.SUBMITTED).order_by("submitted_at", "id"))
+    opened = 0
+    for number, bid in enumerate(bids, start=1):
+        if OpenedBid.objects.filter(bid=bid).exists():
+            continue
+        outcome = _open_one(tender, bid, number, len(bids), key, progress_every)
+        with transaction.atomic():
+            locked = Bid.objects.select_for_update().get(pk=bid.pk)
+            if OpenedBid.objects.filter(bid=locked).exists():  # another worker finished it meanwhile
+                _discard(outcome["files"])
+                continue
+            result = OpenedBid.objects.create(bid=locked, outcome=outcome["outcome"], reason_code=outcome["code"],
+                                              reason=outcome["reason"], bid_letter=outcome["letter"],
+                                              opened_at=timezone.now())
+            OpenedFile.objects.bulk_create([OpenedFile(opened=result, **f) for f in outcome["files"]])
+            _log("opening.bid_opened", None, tender, {"receipt_no": bid.receipt_no, "outcome": result.outcome,
+                                                      "reason": result.reason_code, "letter": result.bid_letter},
+                 role="system")
+            _event(tender, "opening.bid_opened", result_data(result, number))
+        opened += 1
+    with transaction.atomic():
+        locked = Opening.objects.select_for_update().get(pk=opening.pk)
+        if locked.status == Opening.Status.DECRYPTING and not tender.bids.filter(
+                status=Bid.Status.SUBMITTED, opened__isnull=True).exists():
+            locked.status, locked.decrypted_at = Opening.Status.READING, timezone.now()
+            locked.save(update_fields=["status", "decrypted_at"])
+            summary = dict(OpenedBid.objects.filter(bid__tender=tender).values_list("outcome").annotate(n=Count("id")))
+            _log("opening.decrypted", None, tender, {"outcomes": summary}, role="system")
+            _event(tender, "opening.decrypted", {"outcomes": summary})
+    return opened
+
+
+def result_data(result, number):
+    bid = result.bid
+    return {"number": number, "bidder": bid.organization.name, "receipt_no": bid.receipt_no,
+            "outcome": result.outcome, "reason": result.reason, "letter": result.bid_letter}
+
+
+def _discard(files):
+    for f in files:
+        default_storage.delete(f["storage_name"])
+
+
+def _open_one(tender, bid, number, total, key, progress_every):
+    """Decrypt one bid to storage; returns its outcome under 电子招标投标办法 art. 31."""
+    files, done, next_report = [], 0, progress_every
+    _progress(tender, number, total, bid, 0)
+    try:
+        with default_storage.open(bid.envelope, "rb") as source:
+            opened = open_envelope(source, key, which="opening")
+            letter = opened.bid_letter
+            for index, (entry, stream) in enumerate(opened.files()):
+                name = f"opened/{tender.pk}/{bid.pk}/{index:02d}.bin"
+                digest = hashlib.sha256()
+                with bidstore.open_for_write(name) as out:  # a rerun after a crash overwrites its leftovers
+                    while block := stream.read(1024 * 1024):
+                        out.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if done >= next_report:
+                            _progress(tender, number, total, bid, done)
+                            next_report = done + progress_every
+                files.append({"name": entry["name"], "media_type": entry.get("media_type", ""),
+                              "size": entry["size"], "sha256": digest.hexdigest(), "storage_name": name})
+            opened.finish()  # checks the bidder's signature over every chunk: trust nothing before it
+    except EnvelopeError as exc:
+        _discard(files)
+        code = exc.code if exc.code in BIDDER_FAULTS else "storage"
+        outcome = OpenedBid.Outcome.REVOKED if code in BIDDER_FAULTS else OpenedBid.Outcome.WITHDRAWN
+        return {"outcome": outcome, "code": code, "reason": REASONS.get(code, REASONS["corrupt_chunk"]),
+                "letter": {}, "files": []}
+    except OSError:
+        _discard(files)
+        return {"outcome": OpenedBid.Outcome.WITHDRAWN, "code": "storage", "reason": REASONS["storage"],
+                "letter": {}, "files": []}
+    problems = _check_letter(tender, letter)
+    return {"outcome": OpenedBid.Outcome.OPENED, "code": "letter_incomplete" if problems else "",
+            "reason": "投标函缺少或错填:" + "、".join(problems) if problems else "", "letter": letter,
+            "files": files}
+
+
+def _check_letter(tender, letter):
+    problems = []
+    for field in tender.bid_letter_fields:
+        value = letter.get(field["key"]) if isinstance(letter, dict) else None
+        if value is None:
+            if field.get("required", True):
+                problems.append(field["label"])
+        elif field["type"] in ("money", "integer") and (not isinstance(value, int) or isinstance(value, bool)):
+            problems.append(field["label"])
+        elif field["type"] == "text" and not isinstance(value, str):
+            problems.append(field["label"])
+    return problems
+
+
+def _progress(tender, number, total, bid, done):
+    with transaction.atomic():
+        _event(tender, "opening.progress", {"number": number, "total": total, "bytes": done, "size": bid.size})
+
+
+def confirm_record(*, actor, tender_id, objection_text=None):
+    """A bidder confirms the opening record or raises an objection (实施条例 art. 44)."""
+    text = (objection_text or "").strip()
+    if objection_text is not None and (not text or len(text) > 2000):
+        raise DomainError("required", _("Write the objection (up to 2000 characters)."), field="text")
+    with transaction.atomic():
+        tender = _locked_tender(tender_id)
+        check(actor, "opening.confirm", tender)
+        opening = Opening.objects.filter(tender=tender).first()
+        if opening is None or opening.status != Opening.Status.READING:
+            raise DomainError("not_reading", _("The opening record is not being read out now."), http_status=409)
+        kind = OpeningConfirmation.Kind.OBJECTION if objection_text is not None else OpeningConfirmation.Kind.CONFIRM
+        if kind == OpeningConfirmation.Kind.CONFIRM and OpeningConfirmation.objects.filter(
+                tender=tender, organization_id=actor.organization_id, kind=kind).exists():
+            raise DomainError("already_confirmed", _("Your organization has already confirmed."), http_status=409)
+        item = OpeningConfirmation.objects.create(tender=tender, organization_id=actor.organization_id, user=actor,
+                                                  kind=kind, text=text, at=timezone.now())
+        _log(f"opening.{kind}", actor, tender, {"confirmation": item.pk, "text": text}, role="bidder")
+        _event(tender, f"opening.{kind}", confirmation_data(item))
+    return item
+
+
+def confirmation_data(item):
+    return {"id": item.pk, "bidder": item.organization.name, "kind": item.kind, "text": item.text,
+            "at": _iso(item.at), "answer": item.answer, "answered_at": _iso(item.answered_at) if item.answered_at
+            else None}
+
+
+def answer_objection_on_spot(*, actor, confirmation_id, answer):
+    answer = (answer or "").strip()
+    if not answer or len(answer) > 2000:
+        raise DomainError("required", _("Write the answer (up to 2000 characters)."), field="answer")
+    with transaction.atomic():
+        try:
+            item = OpeningConfirmation.objects.select_for_update().get(pk=confirmation_id, kind="objection")
+        except (OpeningConfirmation.DoesNotExist, ValueError, TypeError):
+            raise NotFound() from None
+        tender = _locked_tender(item.tender_id)
+        check(actor, "opening.host", tender)
+        if item.answered_at is not None:
+            raise DomainError("already_answered", _("This objection has already been answered."), http_status=409)
+        item.answer, item.answered_by, item.answered_at = answer, actor, timezone.now()
+        item.save(update_fields=["answer", "answered_by", "answered_at"])
+        _log("opening.objection_answered", actor, tender, {"confirmation": item.pk, "answer": answer}, role="host")
+        _event(tender, "opening.objection_answered", confirmation_data(item))
+    return item
+
+
+def close_opening(*, actor, tender_id):
+    """The host closes the opening once every objection is answered; the signed record follows."""
+    with transaction.atomic():
+        tender = _locked_tender(tender_id)
+        check(actor, "opening.host", tender)
+        opening = Opening.objects.select_for_update().filter(tender=tender).first()
+        if opening is None or opening.status != Opening.Status.READING:
+            raise DomainError("not_reading", _("The opening can be closed only after every bid is opened."),
+                              http_status=409)
+        if OpeningConfirmation.objects.filter(tender=tender, kind="objection", answered_at__isnull=True).exists():
+            raise DomainError("unanswered_objections",
+                              _("Answer every objection before closing (Regulations, art. 44)."), http_status=409)
+        opening.status, opening.closed_at, opening.closed_by = Opening.Status.CLOSED, timezone.now(), actor
+        opening.save(update_fields=["status", "closed_at", "closed_by"])
+        tender.status = Tender.Status.OPENED
+        tender.save(update_fields=["status"])
+        _log("opening.closed", actor, tender, {}, role="host")
+        _event(tender, "opening.closed", {"host": str(actor)})
+        transaction.on_commit(lambda: _enqueue_record(tender.pk))
+    return opening
+
+
+def _enqueue_record(tender_id):
+    from ..tasks import opening_record_task
+
+    opening_record_task.enqueue(tender_id)
+
+
+def read_opened_file(*, actor, file_id):
+    """Decrypted documents: staff of the region (and later the committee) only; every read is logged."""
+    with transaction.atomic():
+        try:
+            item = OpenedFile.objects.select_related("opened__bid__tender__region").get(pk=file_id)
+        except (OpenedFile.DoesNotExist, ValueError, TypeError):
+            raise NotFound() from None
+        tender = item.opened.bid.tender
+        check(actor, "opening.read_documents", tender)
+        from ..models import DocumentRead
+
+        DocumentRead.objects.create(file=item, user=actor)
+        _log("opening.document_read", actor, tender, {"file": item.pk, "sha256": item.sha256})
+    return item
