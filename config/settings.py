@@ -134,6 +134,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
     # An explicit file: the live ASGI server of the browser tests runs in another thread.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("DATABASE_SYNCHRONOUS_COMMIT"):
+    # CI's throwaway test database need not wait for the disk at every commit.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c synchronous_commit={env('DATABASE_SYNCHRONOUS_COMMIT')}"
+    )
 if env("TEST_DATABASE_NAME"):
     # Several test runs on one machine (or one PostgreSQL server) each need their own test database.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME")

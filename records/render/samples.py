@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from accounts.credit_code import make_code
 
 from .evaluation_report import Bidder, Candidate, Criterion, Dissent, EvaluationReport, Expert, QualificationResult
+from .opening_record import BidLetterField, Confirmation, Custodian, OpeningBid, OpeningRecord
 from .receipt import BidReceipt
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -115,4 +116,129 @@ def sample_evaluation_report(*, bidders=6, experts=5, criteria=10, seed=2026) ->
         experts=committee, bidders=bid_list, qualification_criteria=QUALIFICATION, qualification=qualification,
         criteria=crit_list, scores=scores, candidates=candidates, dissents=dissent,
         conclusion="评标委员会按招标文件规定的评标办法完成评审，推荐上述三名中标候选人，排序如上。",
+    )
+
+
+# The bid-letter fields of the sample opening record, in the tender's order: the first `fields`
+# are used (6 by default, 8 at most).
+OPENING_FIELDS = [
+    BidLetterField(key="price", label="投标报价", type="money"),
+    BidLetterField(key="duration_days", label="工期（日历天）", type="integer"),
+    BidLetterField(key="quality", label="质量标准", type="text"),
+    BidLetterField(key="validity_days", label="投标有效期（日）", type="integer"),
+    BidLetterField(key="project_manager", label="项目负责人", type="text"),
+    BidLetterField(key="safety_fee", label="安全文明施工费", type="money"),
+    BidLetterField(key="provisional_sum", label="暂列金额", type="money"),
+    BidLetterField(key="warranty", label="缺陷责任期", type="text"),
+]
+REVOKED_REASON = "投标文件密文校验失败（第 3 个数据块认证标签不符，投标人加密文件损坏），因投标人原因未能解密"
+WITHDRAWN_REASON = "平台存储的投标文件无法读取（非投标人原因），未能解密"
+
+
+def _letter(rng, keys, price_fen):
+    values = {
+        "price": price_fen,
+        "duration_days": rng.choice((300, 330, 360)),
+        "quality": "合格",
+        "validity_days": 90,
+        "project_manager": _people(rng, 1)[0],
+        "safety_fee": price_fen * 3 // 100 // 100 * 100,
+        "provisional_sum": 150_000_000,
+        "warranty": "24 个月",
+    }
+    return {k: values[k] for k in keys}
+
+
+def sample_opening_record(*, bidders=5, fields=6, host_name="王晓敏", seed=2026) -> OpeningRecord:
+    """A closed opening: five custodians (3 of 5, four released), the bids in order of receipt with
+    the fourth revoked (its envelope is corrupt), two confirmations and one objection answered on
+    the spot. Sizes are free for the tests (8 fields, 30 bidders); from 8 bidders on, the seventh
+    bid is withdrawn (the platform could not read it)."""
+    rng = random.Random(seed)  # noqa: S311 (made-up sample data, nothing secret)
+    letter_fields = OPENING_FIELDS[:fields]
+    keys = [f.key for f in letter_fields]
+    deadline = datetime.datetime(2026, 5, 28, 9, 30, tzinfo=BEIJING)
+    opened_at = deadline + datetime.timedelta(minutes=11, seconds=42)
+    closed_at = deadline + datetime.timedelta(minutes=56, seconds=18)
+    custodian_names = [
+        "张静（巴中市公共资源交易中心）",
+        "李红梅（巴州区发展和改革局）",
+        "陈志强（巴州区交通运输局）",
+        "刘洋（四川秦巴工程项目管理有限公司）",
+        "赵国华（巴中市公共资源交易中心）",
+    ]
+    released = [(1, 5), (3, 40), (8, 12), None, (10, 55)]  # minutes, seconds after the opening time
+    custodians = [
+        Custodian(
+            name=name, released_at=deadline + datetime.timedelta(minutes=when[0], seconds=when[1]) if when else None
+        )
+        for name, when in zip(custodian_names, released, strict=True)
+    ]
+    first_receipt = deadline - datetime.timedelta(days=2, hours=3)
+    bids = []
+    for seq, name in enumerate(_companies(rng, bidders), 1):
+        price = rng.randrange(3_150_000_000, 3_480_000_000, 100)
+        status, reason = "opened", ""
+        if seq == 4:
+            status, reason = "revoked", REVOKED_REASON
+        elif seq == 7:
+            status, reason = "withdrawn", WITHDRAWN_REASON
+        bids.append(
+            OpeningBid(
+                seq=seq,
+                bidder_name=name,
+                credit_code=make_code(f"91511900MA{6_300_000 + seq * 41:07d}"),
+                receipt_no=f"HZ-2026-0158-{seq:04d}",
+                received_at=first_receipt + seq * datetime.timedelta(minutes=97, seconds=13, milliseconds=211),
+                sha256=hashlib.sha256(f"sample sealed bid {seq}".encode()).hexdigest(),
+                status=status,
+                reason=reason,
+                letter=_letter(rng, keys, price) if status == "opened" else {},
+                signed_in=seq != 5,
+            )
+        )
+    opened = [b for b in bids if b.status == "opened"]
+    at = opened_at + datetime.timedelta(minutes=20)
+    confirmations = [
+        Confirmation(bidder_name=opened[0].bidder_name, kind="confirm", text="我单位对唱标结果无异议。", at=at),
+        Confirmation(
+            bidder_name=opened[1].bidder_name,
+            kind="confirm",
+            text="确认开标记录内容与我单位投标函一致。",
+            at=at + datetime.timedelta(minutes=2, seconds=9),
+        ),
+    ]
+    if len(bids) >= 4:
+        confirmations.append(
+            Confirmation(
+                bidder_name=bids[3].bidder_name,
+                kind="objection",
+                text="我单位投标文件在本地加密后曾打开检查，内容完整，对平台认定我单位投标文件视为撤销有异议，请予以核实。",
+                at=at + datetime.timedelta(minutes=4, seconds=31),
+                answer="经当场核验，平台保存的密封投标文件 SHA-256 摘要与贵单位投标文件接收回执所载一致，文件在上传后未被改动；"
+                "第 3 个数据块的认证标签校验失败，系加密文件本身损坏所致，贵单位未在投标截止前使用平台的自检功能。"
+                "依据《电子招标投标办法》第三十一条，该投标文件视为撤销。",
+                answered_by=host_name,
+                answered_at=at + datetime.timedelta(minutes=9, seconds=2),
+            )
+        )
+    return OpeningRecord(
+        tender_code=TENDER_CODE,
+        tender_name=TENDER_NAME,
+        project_name="巴中市江北大道改造项目",
+        region_name="巴州区",
+        tenderer_name="巴中市巴州区交通运输局",
+        venue="巴中市公共资源交易中心 不见面开标大厅",
+        bid_deadline=deadline,
+        opened_at=opened_at,
+        closed_at=closed_at,
+        host_name=host_name,
+        supervisors=["周建国（巴州区发展和改革局）"],
+        custodians=custodians,
+        threshold=3,
+        bid_letter_fields=letter_fields,
+        bids=bids,
+        confirmations=confirmations,
+        total_bids=len(bids),
+        opened_count=len(opened),
     )

@@ -16,7 +16,8 @@ def test_render_sample_records_writes_a_signed_sample_of_every_kind(db, tmp_path
     call_command("render_sample_records", str(tmp_path), stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bid_receipt.pdf", "evaluation_report.pdf", "sample-ca.pem"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bid_receipt.pdf", "evaluation_report.pdf", "opening_record.pdf", "sample-ca.pem"]
     assert lines[0].startswith(f"{tmp_path / 'bid_receipt.pdf'}  1 pages  1 signatures  SHA-256 ")
     assert lines[1].startswith(f"{tmp_path / 'evaluation_report.pdf'}  5 pages  6 signatures  SHA-256 ")
     text = run("pdftotext", "-enc", "UTF-8", str(tmp_path / "evaluation_report.pdf"), "-").stdout.decode()

@@ -92,3 +92,28 @@ def test_the_clock_task_at_the_deadline_starts_the_opening(scene):
         actions.record_clock_stages(scene.tender.pk)
     scene.tender.refresh_from_db()
     assert scene.tender.status == "opening"
+
+
+def test_closing_the_opening_produces_the_signed_opening_record(client, scene):
+    from records.models import Record
+    from records.verify import verify_pdf
+    from trading.actions.opening_record import produce_opening_record
+    from trading.models import Opening
+
+    _release(scene)
+    with scene.after_deadline():
+        opening.open_bids(scene.tender.pk)
+        opening.confirm_record(actor=scene.bidders[0], tender_id=scene.tender.pk)
+        item = opening.confirm_record(actor=scene.bidders[2], tender_id=scene.tender.pk, objection_text="报价有误")
+        opening.answer_objection_on_spot(actor=scene.host, confirmation_id=item.pk, answer="已核对无误")
+        opening.close_opening(actor=scene.host, tender_id=scene.tender.pk)
+    record_id = produce_opening_record(scene.tender.pk)
+    assert produce_opening_record(scene.tender.pk) == record_id
+    assert Opening.objects.get(tender=scene.tender).record_id == record_id
+    record = Record.objects.get(pk=record_id)
+    client.force_login(scene.host)
+    response = client.get(f"/records/{record.pk}/download/")
+    pdf = b"".join(response.streaming_content) if response.streaming else response.content
+    report = verify_pdf(pdf)
+    assert report.ok
+    assert len(report.signatures) == 2

@@ -48,9 +48,11 @@ def test_stages_follow_the_clock_and_the_task_logs_each_once(client, tongjiang_s
         assert client.get(f"/tenders/{tender.pk}/").context["stage"] == "closed"
         assert actions.record_clock_stages(tender.pk) == ["documents_closed", "bids_closed"]
     tender.refresh_from_db()
-    assert tender.status == "closed"
+    # No bids at all: at the deadline the tender fails (招标投标法 art. 28), it is never opened.
+    assert (tender.status, tender.failure_reason) == ("failed", "fewer_than_three_bids")
     actions_logged = list(Entry.objects.filter(tender_ref=tender.code).values_list("action", flat=True))
-    assert actions_logged[-3:] == ["tender.documents_open", "tender.documents_closed", "tender.bids_closed"]
+    assert actions_logged[-4:] == ["tender.documents_open", "tender.documents_closed", "tender.bids_closed",
+                                   "tender.failed"]
 
 
 def test_publication_schedules_the_clock_task(tongjiang_staff, make_user, django_capture_on_commit_callbacks):

@@ -19,7 +19,9 @@ def opening_record_data(tender):
         bids.append({
             "seq": number, "bidder_name": bid.organization.name, "credit_code": bid.organization.credit_code,
             "receipt_no": bid.receipt_no, "received_at": bid.submitted_at, "sha256": bid.sha256,
-            "status": result.outcome if result else "withdrawn", "reason": result.reason if result else "",
+            # A bid never opened (the opening closed without it) is withdrawn, not the bidder's fault (art. 31).
+            "status": result.outcome if result else "withdrawn",
+            "reason": result.reason if result else "平台未能在开标过程中解密该投标文件(非投标人原因)",
             "letter": result.bid_letter if result else {}, "signed_in": bid.organization_id in present,
         })
     custodians = [{"name": str(c.user), "released_at": c.released_at}
@@ -27,7 +29,8 @@ def opening_record_data(tender):
     confirmations = [{
         "bidder_name": c.organization.name, "kind": c.kind, "text": c.text, "at": c.at, "answer": c.answer,
         "answered_by": str(c.answered_by) if c.answered_by_id else "", "answered_at": c.answered_at,
-    } for c in OpeningConfirmation.objects.filter(tender=tender).select_related("organization", "answered_by")]
+    } for c in OpeningConfirmation.objects.filter(tender=tender).select_related("organization", "answered_by")
+        .order_by("at", "id")]
     supervisors = [str(a.user) for a in HallAttendance.objects.filter(tender=tender, role="supervisor")
                    .select_related("user")]
     return {

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from ledger import chain
 from records import pki, signing
 from records.render import LedgerAnchor, render
-from records.render.samples import sample_bid_receipt, sample_evaluation_report
+from records.render.samples import sample_bid_receipt, sample_evaluation_report, sample_opening_record
 
 # Samples are signed by a throwaway CA made for the run, never by the platform's keys: the real
 # seal must not sign made-up content, and the watermark keeps a sample from passing for a record.
@@ -31,9 +31,11 @@ class Command(BaseCommand):
         (out / "sample-ca.pem").write_bytes(pki.cert_pem(ca.certificate))
         anchor = LedgerAnchor(*chain.head())
         report = sample_evaluation_report()
+        opening = sample_opening_record()
         samples = [
             ("bid_receipt", sample_bid_receipt(), []),
             ("evaluation_report", report, [e.name for e in report.experts]),
+            ("opening_record", opening, [opening.host_name]),
         ]
         for kind, data, signer_names in samples:
             rendered = render(kind, data, anchor=anchor, watermark=WATERMARK)
