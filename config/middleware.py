@@ -13,3 +13,15 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class ChineseByDefaultMiddleware:
+    """Simplified Chinese unless the person chose another language with the switch (its cookie):
+    the browser's Accept-Language is not a choice, so it is ignored. Runs before LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -22,3 +22,8 @@ def test_pages_carry_the_security_headers(client, regions):
     response = client.get("/")
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_an_english_browser_still_gets_chinese_until_the_switch_is_used(client, regions):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-CN">' in body

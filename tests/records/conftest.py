@@ -14,7 +14,7 @@ _n = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _english_messages():
     """Messages are asserted by their English msgids, whatever catalog is installed later.
-    (Pages choose their language per request: those tests send Accept-Language.)"""
+    (Pages choose their language from the language cookie: those tests set it at login.)"""
     from django.utils import translation
 
     with translation.override("en"):

@@ -13,11 +13,12 @@ from tests.factories import PASSWORD
 
 from .helpers import flip_byte_in_first_revision, read
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN = {}  # English is chosen with the language switch's cookie, set at login (Accept-Language is ignored)
 
 
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
+    client.cookies["django_language"] = "en"
     return client
 
 
@@ -102,6 +103,7 @@ def test_an_unsigned_pdf_is_reported_as_unsigned(client, make_user, platform_pki
 
 def test_the_verify_page_speaks_chinese_by_default(client, make_user):
     login(client, make_user("bidder"))
+    del client.cookies["django_language"]
 
     response = client.get(reverse("records:verify"))
 

@@ -1,0 +1,182 @@
+"""Real-browser tests: a live ASGI server (daphne: HTTP and websockets) driven by Chromium through Playwright.
+
+Subclass `BrowserTestCase` and mark the module `pytest.mark.e2e`:
+
+    class TestSomething(BrowserTestCase):
+        def test_it_works(self):
+            page = self.new_page()
+            self.sign_in(page, user)
+            page.goto("/tenders/")
+
+pytest-django's `live_server` is WSGI (websockets would never connect), so the server is channels'
+`ChannelsLiveServerTestCase`: daphne in a forked process, on the same test database. The tests are
+unittest-style TransactionTestCases: the server only sees committed rows, and every table is flushed
+after each test, data migrations' rows included, hence `setUp` puts the regions and the holiday
+calendar back.
+"""
+
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from channels.testing import ChannelsLiveServerTestCase
+from daphne.testing import DaphneProcess
+from django.conf import settings
+from django.db import connections
+from django.test import override_settings
+from playwright.sync_api import sync_playwright
+
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 15_000
+PHONE = {"width": 390, "height": 844}
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Settings the server process must share with the test process.
+SHARED_SETTINGS = ["PASSWORD_HASHERS", "AUTH_PASSWORD_VALIDATORS", "MEDIA_ROOT"]
+
+
+def _serve_test_database(shared):
+    """Runs in the server process before it serves (a module-level function: picklable).
+
+    channels' own hook renames the database to TEST NAME or "test_" + NAME. On Linux the process is
+    forked after the test database was created, so NAME already is the test database and PostgreSQL
+    would get "test_test_postgres"; with a spawned process nothing of the test process is inherited.
+    Setting the test process's values explicitly is right in both cases.
+    """
+    from django.conf import settings
+
+    database_name, values = shared
+    settings.DATABASES["default"]["NAME"] = database_name
+    for name, value in values.items():
+        setattr(settings, name, value)
+
+
+class ServerProcess(DaphneProcess):
+    def __init__(self, host, get_application, setup=None, **kwargs):
+        shared = (settings.DATABASES["default"]["NAME"], {name: getattr(settings, name) for name in SHARED_SETTINGS})
+        super().__init__(host, get_application, setup=partial(_serve_test_database, shared), **kwargs)
+
+
+def choose_custodians(staff, tender_id, n=3, threshold=2):
+    """Staff choose the tender's key custodians, which publication requires (no page for it yet: through the
+    action, as tests.factories.make_tender does). Call it through BrowserTestCase.call."""
+    from tests.factories import make_custodians
+    from trading import actions
+
+    custodians = make_custodians(n)
+    actions.set_custodians(actor=staff, tender_id=tender_id, user_ids=[u.pk for u in custodians], threshold=threshold)
+    return custodians
+
+
+# Applied at class set-up, before the server process starts, so both processes hash the same way.
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS, AUTH_PASSWORD_VALIDATORS=[])
+class BrowserTestCase(ChannelsLiveServerTestCase):
+    """A live daphne server on the test database, and one headless Chromium for the class.
+
+    `new_page()` opens a page in a fresh browser context (its own cookies: one per person), closed
+    after the test. Pages speak Chinese (the platform's default) in Beijing time.
+    """
+
+    host = "127.0.0.1"
+    serve_static = True
+    ProtocolServerProcess = ServerProcess
+
+    @classmethod
+    def setUpClass(cls):
+        # Uploaded files go to a directory of this class, shared with the server, removed afterwards.
+        # Class contexts and cleanups unwind last-in first-out, after tearDownClass: settings nest right.
+        media_root = tempfile.mkdtemp(prefix="e2e-media-")
+        cls.addClassCleanup(shutil.rmtree, media_root, ignore_errors=True)
+        cls.enterClassContext(override_settings(MEDIA_ROOT=media_root))
+        super().setUpClass()
+        cls._playwright = cls.browser = None
+        try:
+            # Started after the server process is forked, so the child inherits no Playwright state.
+            cls._playwright = sync_playwright().start()
+            cls.browser = cls._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except BaseException:
+            cls._stop_browser()
+            super().tearDownClass()  # the server process, which would otherwise outlive the run
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls._stop_browser()
+        finally:
+            super().tearDownClass()
+
+    @classmethod
+    def _stop_browser(cls):
+        if cls.browser is not None:
+            cls.browser.close()
+        if cls._playwright is not None:
+            cls._playwright.stop()
+        cls._playwright = cls.browser = None
+
+    def setUp(self):
+        from accounts.models import Region
+        from accounts.regions import ensure_regions
+        from trading.calendar import seed_from_package
+        from trading.models import CalendarDay, CalendarYear
+
+        super().setUp()
+        ensure_regions(Region)
+        if not CalendarYear.objects.exists():
+            seed_from_package(CalendarDay, CalendarYear)
+
+    @staticmethod
+    def call(fn, /, *args, **kwargs):
+        """fn(*args, **kwargs) in a helper thread: for actions and factories called by the test itself.
+
+        Playwright's sync API keeps an event loop running in the test's thread, and actions send their
+        realtime events through async_to_sync, which refuses to run in such a thread. The thread's
+        database connection is closed at the end (PostgreSQL drops no database with a session open).
+        Plain ORM reads work in the test's thread (DJANGO_ALLOW_ASYNC_UNSAFE, tests/conftest.py).
+        """
+
+        def run():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                connections.close_all()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(run).result()
+
+    def new_page(self, *, viewport=None):
+        context = self.browser.new_context(
+            base_url=self.live_server_url, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        self.addCleanup(context.close)
+        return context.new_page()
+
+    def sign_in(self, page, user, password=PASSWORD):
+        """Through the real login page, as a person would."""
+        page.goto("/accounts/login/")
+        page.locator("input[name=username]").fill(user.username)
+        page.locator("input[name=password]").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    @staticmethod
+    def screenshot(page, name):
+        """A full-page screenshot in var/e2e-screens/ (ignored by git); returns its path."""
+        directory = Path(settings.VAR_DIR) / "e2e-screens"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    @staticmethod
+    def horizontal_overflow(page):
+        """How many CSS pixels the page is wider than the window (0 when nothing sticks out)."""
+        return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
