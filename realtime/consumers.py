@@ -24,6 +24,7 @@ class LedgerConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if not await database_sync_to_async(can)(user, "ledger.view", None):
+            await self.accept()  # then close: a refusal before accepting reaches browsers only as 1006
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.visible_codes = await database_sync_to_async(visible_region_codes)(user)

@@ -37,7 +37,11 @@ class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
         self.user = self.scope.get("user")
         self.tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
         self.group = groups.opening_hall(self.tender_id)
+        self.last_seq = None
         if not await database_sync_to_async(self._may_attend)():
+            # Accept, then close with 4403: a refusal before accepting reaches a browser only as 1006,
+            # and the page would keep reconnecting.
+            await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -45,10 +49,19 @@ class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
         last_seq = self._last_seq()
         if last_seq is None:
             seq, data = await database_sync_to_async(self._snapshot)()
+            self.last_seq = seq
             await self.send_json({"seq": seq, "type": "snapshot", "data": data})
         else:
-            for event in await database_sync_to_async(stream_events_after)(self.group, last_seq):
-                await self.send_json(event)
+            self.last_seq = last_seq
+            await self._catch_up()
+
+    async def _catch_up(self, until=None):
+        """Send the stored events after the last one sent (up to `until`), in order."""
+        for event in await database_sync_to_async(stream_events_after)(self.group, self.last_seq):
+            if until is not None and event["seq"] > until:
+                break
+            await self.send_json(event)
+            self.last_seq = event["seq"]
 
     def _may_attend(self):
         from trading.actions.opening import start_opening
@@ -109,4 +122,14 @@ class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
         return reply
 
     async def stream_event(self, event):
-        await self.send_json(event["data"])
+        """Events are numbered under a lock but sent after commit, so from several processes they may
+        arrive out of order: drop what was sent, fill a gap from the stored stream, never skip one."""
+        data = event["data"]
+        if self.last_seq is None or data["seq"] <= self.last_seq:
+            return
+        if data["seq"] > self.last_seq + 1:
+            await self._catch_up(until=data["seq"])
+            if data["seq"] <= self.last_seq:
+                return
+        await self.send_json(data)
+        self.last_seq = data["seq"]

@@ -39,7 +39,10 @@ function connect() {
       addRow(event.data);
     }
   };
-  socket.onclose = () => { status.dataset.state = "closed"; setTimeout(connect, 2000); };
+  socket.onclose = (event) => {
+    status.dataset.state = "closed";
+    if (event.code !== 4403) setTimeout(connect, 2000); // 4403: not allowed, do not retry
+  };
 }
 
 function firstSeq() {
