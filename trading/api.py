@@ -37,7 +37,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         if self.action == "list":
             params = self.request.query_params
-            region = Region.objects.filter(code=params.get("region", "")).select_related("parent").first()
+            code = params.get("region", "")
+            region = Region.objects.filter(code=code).select_related("parent").first() if code else None
             return portal_tenders(
                 region=region,
                 city_only=params.get("city_only") == "1",

@@ -1,5 +1,6 @@
 """Read-side queries for the portal and the staff pages."""
 
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,7 +65,8 @@ def portal_tenders(*, region=None, city_only=False, category=None, stage=None, q
     if condition is not None:
         qs = qs.filter(condition)
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(code__iexact=q))
+        # Codes are upper case: an exact match can use the unique index (iexact could not).
+        qs = qs.filter(Q(title__icontains=q) | Q(code=q.upper()))
     if date_from:
         qs = qs.filter(published_at__date__gte=date_from)
     if date_to:
@@ -75,3 +77,17 @@ def portal_tenders(*, region=None, city_only=False, category=None, stage=None, q
 def paused_objections(tender):
     """Unanswered objections: the procedure is paused for that matter (实施条例 art. 22)."""
     return tender.objections.filter(answered_at__isnull=True)
+
+
+class IdPaginator(Paginator):
+    """Pages deep in a large filtered list: the database finds the page's ids from an index-only
+    subquery, then reads just those rows (one statement), instead of sorting every matching row."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        qs = self.object_list
+        return self._get_page(qs.filter(pk__in=qs.values("pk")[bottom:top]), number, self)

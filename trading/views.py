@@ -5,7 +5,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
@@ -21,7 +20,7 @@ from accounts.permissions import can, has_role, scope_region_ids
 from . import actions
 from .forms import AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm
 from .models import Objection, Tender, TenderDocument
-from .queries import PUBLIC_STATUSES, STAGES, paused_objections, portal_tenders, stage_of
+from .queries import PUBLIC_STATUSES, STAGES, IdPaginator, paused_objections, portal_tenders, stage_of
 
 PAGE_SIZE = 20
 
@@ -65,7 +64,7 @@ def tender_list(request):
     regions = _region_choices()
     form = PortalFilterForm(request.GET or None)
     qs = _portal_queryset(form, regions)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(t, stage_of(t)) for t in page]
     query = request.GET.copy()
     query.pop("page", None)

@@ -79,3 +79,25 @@ def test_amendments_are_refused_after_the_deadline(tongjiang_staff, make_user):
             raise AssertionError("an amendment after the deadline was accepted")
     assert not Tender.objects.get(pk=tender.pk).amendments.exists()
     assert timezone.now() < tender.bid_deadline
+
+
+def test_the_portal_list_costs_the_same_queries_on_any_page(client, make_user, city_staff,
+                                                            django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = make_user("tenderer", "511921")
+    for _ in range(45):
+        make_tender(owner, "511921", publish_by=None)
+    from trading.models import Tender
+
+    Tender.objects.update(status="published", published_at=timezone.now())  # a large portal, fast
+    counts = []
+    for query in ("", "page=2", "page=3", "region=511921&page=3", "q=测试&page=2"):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/tenders/?{query}")
+        assert response.status_code == 200
+        counts.append(len(ctx))
+    assert len(set(counts)) == 1, counts
+    assert counts[0] <= 4
+    assert len(client.get("/tenders/?page=3").context["rows"]) == 5
