@@ -221,6 +221,20 @@ def platform_seal(directory=None) -> SigningIdentity:
     return SigningIdentity(seal.name, seal.certificate, seal.private_key, (ca_cert,))
 
 
+_SEAL_CACHE = {}
+
+
+def cached_platform_seal() -> SigningIdentity:
+    """The platform seal, decrypted once per process (about 0.1 s a time: hot paths such as bid receipts
+    must not pay it, nor hold locks while paying it). Reloaded when the key file changes."""
+    path = _paths()["seal_key"]
+    key = (str(path), path.stat().st_mtime_ns, settings.PKI_PASSPHRASE)
+    if key not in _SEAL_CACHE:
+        _SEAL_CACHE.clear()
+        _SEAL_CACHE[key] = platform_seal()
+    return _SEAL_CACHE[key]
+
+
 def platform_certificates(directory=None) -> tuple:
     """(root CA certificate, seal certificate), for publishing; reads no private key."""
     paths = _paths(directory)

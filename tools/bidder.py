@@ -347,7 +347,7 @@ class Platform:
 
     def call(self, method: str, path: str, *, ok=(200, 201), retry=True, **kwargs) -> dict:
         """A request whose repetition is harmless, retried with backoff; raises Refused on a refusal."""
-        for attempt in Retry(self if retry else None):
+        for attempt in Retry(RETRIES if retry else 1):
             with attempt:
                 status, body = self.request(method, path, **kwargs)
                 if status not in ok:
@@ -357,10 +357,10 @@ class Platform:
 
 
 class Retry:
-    """`for attempt in Retry(platform): with attempt: …` retries the block on Transient, with backoff."""
+    """`for attempt in Retry(): with attempt: …` retries the block on Transient, with backoff."""
 
-    def __init__(self, platform: Platform | None, tries: int = RETRIES):
-        self.platform, self.tries, self.failures, self.done = platform, tries if platform else 1, 0, False
+    def __init__(self, tries: int = RETRIES):
+        self.tries, self.failures, self.done = tries, 0, False
 
     def __iter__(self):
         while not self.done:
@@ -396,9 +396,13 @@ def platform_from(args) -> Platform:
     if not token:
         raise CliError(
             f"give your API token with --token or the {TOKEN_ENV} environment variable "
-            "(make one on the platform: 我的账户 → API 令牌)"
+            "(make one on the platform's “密钥与令牌 / Keys and API tokens” page, /accounts/security/)"
         )
-    return Platform(args.server, token)
+    platform = Platform(args.server, token)
+    host = urllib.parse.urlsplit(platform.server).hostname
+    if platform.server.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+        say(f"warning: {platform.server} is not https: your token and bid travel unprotected")
+    return platform
 
 
 # --- submit -------------------------------------------------------------------------------------------
@@ -664,7 +668,7 @@ def _received(platform, upload_id) -> int:
 
 
 def _finalize(platform, tender_id, upload_id, sha256) -> dict:
-    for attempt in Retry(platform):
+    for attempt in Retry():
         with attempt:
             status, body = platform.request(
                 "POST", f"/api/uploads/{upload_id}/finalize/", json_body={"sha256": sha256}, timeout=FINALIZE_TIMEOUT
@@ -739,6 +743,9 @@ class ReceiptInvalid(CliError):
     pass
 
 
+RECEIPT_FIELDS = {"receipt_no", "tender", "bidder", "envelope_sha256", "size", "received_at"}
+
+
 def _pem_fingerprint(pem: str) -> str:
     return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
 
@@ -797,6 +804,9 @@ def verify_receipt_doc(doc: dict, *, ca_pem: str | None = None, envelope_path: P
     receipt = json.loads(text)
     if not isinstance(receipt, dict) or receipt.get("format") != "bid-receipt/1":
         raise ReceiptInvalid("the signed text is not a bid receipt")
+    missing = RECEIPT_FIELDS - set(receipt)
+    if missing:
+        raise ReceiptInvalid(f"the receipt lacks {', '.join(sorted(missing))}")
     say(
         f"signature OK: receipt {receipt['receipt_no']} signed by the platform seal "
         f"(certificate SHA-256 {_pem_fingerprint(seal_pem)})"

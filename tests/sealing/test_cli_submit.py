@@ -518,6 +518,37 @@ def test_a_part_the_platform_already_holds_is_not_sent_twice(server, tender, tok
     assert Bid.objects.get().sha256 == hashlib.sha256(data).hexdigest()
 
 
+def test_a_finalize_whose_answer_is_lost_is_not_repeated_the_receipt_is_fetched(
+    server, tender, token, sealed, monkeypatch, capsys
+):
+    from trading import actions
+
+    monkeypatch.setattr(bidder_cli, "BACKOFF_BASE", 0.01)
+    real = actions.finalize_upload
+    calls = []
+
+    def finalize_then_lose_the_answer(**kwargs):
+        calls.append(kwargs["upload_id"])
+        bid = real(**kwargs)
+        if len(calls) == 1:
+            raise DomainError("bad_gateway", "the proxy dropped the answer", http_status=502)
+        return bid
+
+    monkeypatch.setattr(actions, "finalize_upload", finalize_then_lose_the_answer)
+
+    code = bidder_cli.main(
+        ["submit", "--server", server.url, "--token", token, "--tender", str(tender.pk), str(sealed)]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "network trouble (HTTP 502 bad_gateway)" in out
+    bid = Bid.objects.get()  # one bid, not a refusal of the repeat nor a second bid
+    assert len(calls) == 2 and f"receipt number   {bid.receipt_no}" in out
+    receipt_file = json.loads(sealed.with_name("bid.sealed.receipt.json").read_text(encoding="utf-8"))
+    assert receipt_file["receipt"] == bid.receipt
+
+
 # --- the deadline -------------------------------------------------------------------------------------------
 
 

@@ -198,3 +198,36 @@ def test_the_stored_envelope_is_returned_for_the_self_check(client, tender, bidd
     assert stored == data
     opened = open_envelope(io.BytesIO(stored), bidder.keys.encryption, which="bidder")
     assert opened.bid_letter["price"] == 9_800_000_00
+
+
+def test_a_finalize_before_every_byte_arrived_keeps_the_upload_open(client, tender, bidder):
+    data, digest = sealed_bid(tender, bidder)
+    client.force_login(bidder)
+    upload_id = client.post("/api/uploads/", {"tender": tender.pk, "size": len(data)},
+                            content_type="application/json").json()["id"]
+    client.put(f"/api/uploads/{upload_id}/parts/?offset=0", data[:1000], content_type="application/octet-stream")
+    response = finalize(client, upload_id, digest)
+    assert (response.status_code, response.json()["code"], response.json()["received"]) == (
+        409, "incomplete_upload", 1000)
+    assert BidUpload.objects.get(pk=upload_id).status == "open"
+    client.put(f"/api/uploads/{upload_id}/parts/?offset=1000", data[1000:], content_type="application/octet-stream")
+    assert finalize(client, upload_id, digest).status_code == 201
+
+
+def test_a_part_larger_than_the_part_size_is_refused(client, platform_pki, regions, bidder, settings):
+    from trading.actions import bids
+
+    tender = published_tender()
+    client.force_login(bidder)
+    size = bids.PART_SIZE + 1
+    upload_id = client.post("/api/uploads/", {"tender": tender.pk, "size": size},
+                            content_type="application/json").json()["id"]
+    response = client.put(f"/api/uploads/{upload_id}/parts/?offset=0", b"x" * size,
+                          content_type="application/octet-stream")
+    assert (response.status_code, response.json()["code"]) == (413, "part_too_large")
+    assert BidUpload.objects.get(pk=upload_id).received == 0
+
+
+def test_a_malformed_upload_id_is_not_found(client, tender, bidder):
+    client.force_login(bidder)
+    assert client.get("/api/uploads/not-a-uuid-0000-0000-0000-000000000000/").status_code == 404

@@ -5,6 +5,7 @@ stamps the server's time, and refuses anything after the deadline (电子招标�
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +70,7 @@ def access_upload(actor, upload_id, *, for_update=False):
         qs = qs.select_for_update(of=("self",))
     try:
         upload = qs.get(pk=upload_id)
-    except (BidUpload.DoesNotExist, ValueError, TypeError, Exception):  # a malformed UUID raises ValidationError
+    except (BidUpload.DoesNotExist, ValueError, TypeError, ValidationError):  # ValidationError: a malformed id
         raise NotFound() from None
     # Only the user who created the upload may add to it or finalize it.
     if upload.user_id != actor.pk:
@@ -90,6 +91,10 @@ def receive_part(*, actor, upload_id, offset, stream, length, sha256=None):
         if offset != upload.received:
             raise DomainError("offset_mismatch", _("The server holds %(n)s bytes of this upload: continue from there.")
                               % {"n": upload.received}, http_status=409, received=upload.received)
+        if length > PART_SIZE:
+            # The ASGI server holds a request body in memory: parts are bounded, bids are not.
+            raise DomainError("part_too_large", _("A part may be at most %(n)s MiB.") % {"n": PART_SIZE // 2**20},
+                              http_status=413, received=upload.received)
         if length < 0 or upload.received + length > upload.declared_size:
             raise DomainError("part_beyond_size", _("This part goes beyond the announced size of the bid."),
                               http_status=413, received=upload.received)
@@ -143,7 +148,8 @@ def finalize_upload(*, actor, upload_id, sha256=None):
             refusal = _refuse_deadline()
         elif upload.received != upload.declared_size:
             refusal = DomainError("incomplete_upload", _("The upload is incomplete: %(got)s of %(size)s bytes.")
-                                  % {"got": upload.received, "size": upload.declared_size}, received=upload.received)
+                                  % {"got": upload.received, "size": upload.declared_size}, received=upload.received,
+                                  http_status=409)
         else:
             key = PublicKey.objects.filter(organization_id=upload.organization_id, purpose="bid_signing",
                                            revoked_at__isnull=True).first()
@@ -163,11 +169,14 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         if refusal is not None:
             transaction.set_rollback(True)
     if refusal is not None:
+        if refusal.code == "incomplete_upload":
+            raise refusal  # finalize came too early: the upload stays open, nothing received is lost
         _refuse_upload(upload, refusal.code, actor)
         raise refusal
+    seal_key = _seal_key()  # before any lock: every finalize and ledger write would wait on it
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
-        tender = Tender.objects.select_for_update().select_related("region").get(pk=upload.tender_id)
+        tender = Tender.objects.select_for_update(of=("self",)).select_related("region").get(pk=upload.tender_id)
         now = timezone.now()
         if upload.status != BidUpload.Status.OPEN or _deadline_passed(tender, now):
             raise _refuse_deadline() if _deadline_passed(tender, now) else DomainError(
@@ -191,7 +200,7 @@ def finalize_upload(*, actor, upload_id, sha256=None):
                              payload={"receipt_no": receipt_no, "organization": org.pk, "sha256": info.sha256,
                                       "size": upload.declared_size, "replaces": [b.receipt_no for b in previous]})
         receipt["ledger_seq"] = entry.seq
-        receipt_text, signature = sign_receipt(receipt, _seal_key())
+        receipt_text, signature = sign_receipt(receipt, seal_key)
         bid = Bid.objects.create(tender=tender, organization=org, submitted_by=actor, upload=upload,
                                  envelope=upload.storage_name, size=upload.declared_size, sha256=info.sha256,
                                  header=info.header, submitted_at=now, receipt_no=receipt_no, receipt=receipt_text,
@@ -204,9 +213,9 @@ def finalize_upload(*, actor, upload_id, sha256=None):
 
 
 def _seal_key():
-    from records.pki import platform_seal
+    from records.pki import cached_platform_seal
 
-    return platform_seal().private_key
+    return cached_platform_seal().private_key
 
 
 def _receipt_pdf(bid_id):
@@ -219,7 +228,7 @@ def _receipt_pdf(bid_id):
 def withdraw_bid(*, actor, bid_id):
     with transaction.atomic():
         try:
-            bid = Bid.objects.select_for_update().select_related("tender__region").get(pk=bid_id)
+            bid = Bid.objects.select_for_update(of=("self",)).select_related("tender__region").get(pk=bid_id)
         except (Bid.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
         check(actor, "bid.manage", bid)
