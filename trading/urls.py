@@ -15,6 +15,7 @@ urlpatterns = [
     path("tenders/<int:pk>/submit/", views.submit_tender, name="submit"),
     path("tenders/<int:pk>/approve/", views.approve_tender, name="approve"),
     path("tenders/<int:pk>/return/", views.return_tender, name="return"),
+    path("tenders/<int:pk>/custodians/", views.choose_custodians, name="custodians"),
     path("tenders/<int:pk>/amend/", views.amend_tender, name="amend"),
     path("tenders/<int:pk>/objections/", views.raise_objection, name="object"),
     path("objections/<int:pk>/answer/", views.answer_objection, name="answer_objection"),

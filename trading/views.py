@@ -116,6 +116,13 @@ def tender_detail(request, pk):
     }
     if context["may_review"] or context["may_edit"]:
         context["missing_years"] = actions.missing_calendar_years(tender)
+    if context["may_review"] and tender.status in (Tender.Status.SUBMITTED, Tender.Status.DRAFT, Tender.Status.RETURNED):
+        from accounts.models import PublicKey
+
+        chosen = set(tender.custodians.values_list("user_id", flat=True))
+        keyed = PublicKey.objects.filter(purpose="custodian", revoked_at__isnull=True, user__roles__role=Role.CUSTODIAN)
+        context["custodian_choices"] = [(key.user, key.user_id in chosen) for key in keyed.select_related("user")
+                                        .order_by("user__username").distinct()]
     context.update(_bid_context(request, tender))
     return render(request, "trading/detail.html", context)
 
@@ -416,3 +423,17 @@ def opening_hall(request, pk):
         },
     }
     return render(request, "trading/hall.html", {"tender": tender, "hall": hall})
+
+
+@login_required
+@require_POST
+def choose_custodians(request, pk):
+    """Staff choose the key custodians (k of n) at review, before publication."""
+    try:
+        user_ids = [int(v) for v in request.POST.getlist("custodians")]
+        threshold = int(request.POST.get("threshold", "3"))
+    except ValueError:
+        messages.error(request, _("Choose the custodians and a whole-number threshold."))
+        return redirect("trading:detail", pk=pk)
+    return _post_action(request, pk, actions.set_custodians, _("The key custodians are set."), tender_id=pk,
+                        user_ids=user_ids, threshold=threshold)

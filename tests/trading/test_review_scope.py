@@ -101,3 +101,31 @@ def test_a_tenderer_creates_projects_only_in_its_region(client, tongjiang_tender
                            content_type="application/json")
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+
+
+def test_staff_choose_the_custodians_on_the_tender_page_then_publish(client, tongjiang_tenderer, tongjiang_staff):
+    from tests.factories import make_custodians
+
+    tender = make_tender(tongjiang_tenderer, "511921")
+    actions.submit_tender(actor=tongjiang_tenderer, tender_id=tender.pk)
+    custodians = make_custodians(3)
+    client.force_login(tongjiang_staff)
+    page = client.get(f"/tenders/{tender.pk}/")
+    assert {u.pk for u, _checked in page.context["custodian_choices"]} >= {c.pk for c in custodians}
+    response = client.post(f"/tenders/{tender.pk}/custodians/",
+                           {"custodians": [c.pk for c in custodians], "threshold": "2"})
+    assert response.status_code == 302
+    assert client.post(f"/tenders/{tender.pk}/approve/").status_code == 302
+    tender.refresh_from_db()
+    assert tender.status == "published"
+    assert tender.opening_key.threshold == 2
+    assert tender.custodians.filter(index__isnull=False).count() == 3
+
+
+def test_publishing_without_custodians_is_refused_with_a_message(client, tongjiang_tenderer, tongjiang_staff):
+    tender = make_tender(tongjiang_tenderer, "511921")
+    actions.submit_tender(actor=tongjiang_tenderer, tender_id=tender.pk)
+    client.force_login(tongjiang_staff)
+    response = client.post(f"/tenders/{tender.pk}/approve/", follow=True)
+    assert "开标密钥保管人" in response.content.decode()
+    assert Tender.objects.get(pk=tender.pk).status == "submitted"
