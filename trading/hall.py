@@ -31,7 +31,7 @@ def snapshot(tender_id, user):
             if opening.record_id else None},
         "bids": tender.bids.filter(status=Bid.Status.SUBMITTED).count() if after_deadline else None,
         "threshold": tender.opening_key.threshold if hasattr(tender, "opening_key") else None,
-        "custodians": [{"name": str(c.user), "released": c.released_at is not None,
+        "custodians": [{"name": str(c.user), "index": c.index, "released": c.released_at is not None,
                         "me": c.user_id == user.pk} for c in custodians],
         "attendees": [attendee_data(a, tender, now) for a in
                       HallAttendance.objects.filter(tender=tender).select_related("organization", "user")],

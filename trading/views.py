@@ -405,6 +405,7 @@ def opening_hall(request, pk):
         raise PermissionDenied
     hall = {
         "tender": tender.pk, "ws": f"/ws/opening/{tender.pk}/", "is_host": can(request.user, "opening.host", tender),
+        "is_bidder": can(request.user, "opening.confirm", tender),
         "fields": tender.bid_letter_fields,
         "messages": {
             "connecting": _("Connecting…"), "live": _("Live"), "reconnecting": _("Connection lost, reconnecting…"),

@@ -78,7 +78,7 @@ async function sendPart(uploadId, offset, bytes) {
       status(`${msg.retrying} (${attempt + 1})`, false);
       await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15000)));
       const state = await api(`/api/uploads/${uploadId}/`).catch(() => null);
-      if (state && state.received === offset + bytes.length) return state.received; // it did arrive
+      if (state && state.received === offset + bytes.size) return state.received; // it did arrive
     }
   }
 }
@@ -99,12 +99,13 @@ async function sealAndUpload() {
   let sent = 0;
   let buffer = [];
   let buffered = 0;
-  const flush = async () => {
-    if (!buffered) return;
-    const part = new Blob(buffer);
-    sent = await sendPart(upload.id, sent, part);
-    buffer = [];
-    buffered = 0;
+  // The server refuses a part over part_size (it holds a request body in memory): cut exactly there.
+  const flush = async (length) => {
+    if (!length) return;
+    const pending = new Blob(buffer);
+    sent = await sendPart(upload.id, sent, pending.slice(0, length));
+    buffer = length < pending.size ? [pending.slice(length)] : [];
+    buffered = pending.size - length;
     const seconds = (performance.now() - started) / 1000;
     const speed = sent / Math.max(seconds, 0.001);
     const eta = (sealed.size - sent) / Math.max(speed, 1);
@@ -118,9 +119,9 @@ async function sealAndUpload() {
   for await (const piece of sealed.pieces()) {
     buffer.push(piece);
     buffered += piece.length;
-    if (buffered >= partSize) await flush();
+    while (buffered >= partSize) await flush(partSize);
   }
-  await flush();
+  await flush(buffered);
   status(msg.finalizing);
   // Each part's hash was checked on arrival; the signature covers every chunk (docs §5).
   const bid = await api(`/api/uploads/${upload.id}/finalize/`, { method: "POST", json: {} });

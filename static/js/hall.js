@@ -37,7 +37,7 @@ function render() {
   // Attendance: bidders are named only from the opening on (招标投标法 art. 22).
   const attendees = $("hall-attendees");
   attendees.replaceChildren(...state.attendees.map((a) => li(`${msg[a.role] || a.role} · ${a.name ?? msg.anonymous_bidder}`)));
-  $("hall-sign-in").hidden = state.me.signed_in;
+  $("hall-sign-in-row").hidden = state.me.signed_in;
   // Keys
   const released = state.custodians.filter((c) => c.released).length;
   text($("hall-released"), String(released));
@@ -58,7 +58,7 @@ function render() {
     cells.forEach((value, i) => { const td = document.createElement("td"); text(td, String(value)); if (i === cells.length - 1) td.className = `outcome-${r.outcome}`; tr.appendChild(td); });
     return tr;
   }));
-  $("hall-bidder-panel").hidden = !(status === "reading" && state.attendees.some(() => true) && !config.is_host && !state.me.encrypted_share);
+  $("hall-bidder-panel").hidden = !(status === "reading" && config.is_bidder);
   $("hall-host-panel").hidden = !(config.is_host && status === "reading");
   $("hall-confirmations").replaceChildren(...state.confirmations.map((c) => {
     const item = li(`${c.bidder} · ${msg[c.kind]}${c.text ? `:${c.text}` : ""}${c.answer ? ` — ${c.answer}` : ""}`);
@@ -88,7 +88,8 @@ function apply(event) {
     case "opening.started": state.opening = { status: "awaiting_shares" }; state.bids = d.bids; state.threshold = d.threshold; break;
     case "opening.failed": state.tender.status = "failed"; break;
     case "opening.share_released": {
-      const c = state.custodians.find((x) => x.name === d.custodian);
+      // By share index: names are not unique (two custodians may both be 张伟).
+      const c = state.custodians.find((x) => x.index === d.index);
       if (c) c.released = true;
       if (c && c.me) state.me.released = true;
       break;
@@ -165,7 +166,9 @@ function tick() {
   text($("hall-countdown"), `${msg.until_opening} ${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`);
 }
 
-$("hall-sign-in").addEventListener("click", () => send("hall.sign_in").then(() => { state.me.signed_in = true; render(); }));
+$("hall-sign-in").addEventListener("click", () => send("hall.sign_in").then((reply) => {
+  if (reply.type === "ack") { state.me.signed_in = true; render(); }
+}));
 $("hall-confirm").addEventListener("click", () => send("record.confirm"));
 $("hall-object").addEventListener("click", () => {
   const textValue = prompt(msg.objection_prompt);
@@ -178,7 +181,10 @@ $("hall-release").addEventListener("click", async () => {
   try {
     const keys = await importKeyFile(await file.text(), { passphrase: $("hall-passphrase").value || null });
     const { share } = await decryptShare(keys, state.me.encrypted_share);
-    await send("share.release", { share });
+    if ((await send("share.release", { share })).type === "ack") {
+      state.me.released = true;
+      render();
+    }
   } catch (error) {
     text($("hall-alert"), `${msg.failed_action} ${error.code || ""} ${error.message}`).hidden = false;
   }

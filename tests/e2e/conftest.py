@@ -13,10 +13,17 @@ pytest-django's `live_server` is WSGI (websockets would never connect), so the s
 unittest-style TransactionTestCases: the server only sees committed rows, and every table is flushed
 after each test, data migrations' rows included, hence `setUp` puts the regions and the holiday
 calendar back.
+
+Each class has its own platform PKI (CA and seal, as `manage.py init_pki` makes them), shared with the
+server: bid receipts and signed records need it. The server runs no task worker: a test does a background
+task's work itself with `run_job`, where the platform's worker would do it.
 """
 
+import multiprocessing
 import shutil
 import tempfile
+import threading
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -40,10 +47,11 @@ PHONE = {"width": 390, "height": 844}
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Settings the server process must share with the test process.
-SHARED_SETTINGS = ["PASSWORD_HASHERS", "AUTH_PASSWORD_VALIDATORS", "MEDIA_ROOT"]
+SHARED_SETTINGS = ["PASSWORD_HASHERS", "AUTH_PASSWORD_VALIDATORS", "MEDIA_ROOT", "PKI_DIR", "RECORDS_SIGNER_KEY_BITS"]
+JOB_TIMEOUT_S = 120
 
 
-def _serve_test_database(shared):
+def _serve_test_database(shared, jobs=None):
     """Runs in the server process before it serves (a module-level function: picklable).
 
     channels' own hook renames the database to TEST NAME or "test_" + NAME. On Linux the process is
@@ -57,12 +65,33 @@ def _serve_test_database(shared):
     settings.DATABASES["default"]["NAME"] = database_name
     for name, value in values.items():
         setattr(settings, name, value)
+    if jobs is not None:
+        threading.Thread(target=_run_jobs, args=(jobs,), name="e2e-jobs", daemon=True).start()
+
+
+def _run_jobs(jobs):
+    """The server's end of BrowserTestCase.run_job: each job runs in a thread of the ASGI process, as the
+    embedded task worker runs tasks (realtime/worker.py); answers (True, result) or (False, traceback)."""
+    while True:
+        try:
+            fn, args, kwargs = jobs.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = (True, fn(*args, **kwargs))
+        except BaseException:
+            answer = (False, traceback.format_exc())
+        finally:
+            connections.close_all()
+        jobs.send(answer)
 
 
 class ServerProcess(DaphneProcess):
     def __init__(self, host, get_application, setup=None, **kwargs):
         shared = (settings.DATABASES["default"]["NAME"], {name: getattr(settings, name) for name in SHARED_SETTINGS})
-        super().__init__(host, get_application, setup=partial(_serve_test_database, shared), **kwargs)
+        jobs, server_end = multiprocessing.Pipe()
+        super().__init__(host, get_application, setup=partial(_serve_test_database, shared, server_end), **kwargs)
+        self.jobs = jobs
 
 
 def choose_custodians(staff, tender_id, n=3, threshold=2):
@@ -95,7 +124,12 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         # Class contexts and cleanups unwind last-in first-out, after tearDownClass: settings nest right.
         media_root = tempfile.mkdtemp(prefix="e2e-media-")
         cls.addClassCleanup(shutil.rmtree, media_root, ignore_errors=True)
-        cls.enterClassContext(override_settings(MEDIA_ROOT=media_root))
+        pki_dir = tempfile.mkdtemp(prefix="e2e-pki-")
+        cls.addClassCleanup(shutil.rmtree, pki_dir, ignore_errors=True)
+        cls.enterClassContext(override_settings(MEDIA_ROOT=media_root, PKI_DIR=pki_dir, RECORDS_SIGNER_KEY_BITS=2048))
+        from records import pki
+
+        pki.create_authority(pki_dir)  # files only, no ledger entry: the database is flushed after each test
         super().setUpClass()
         cls._playwright = cls.browser = None
         try:
@@ -151,6 +185,24 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(run).result()
+
+    def run_job(self, fn, /, *args, **kwargs):
+        """A background task's work, fn(*args, **kwargs), done where the platform's task worker would do it
+        (the live server runs none in tests, so the test decides when). With Redis the worker is a process
+        of its own, as the test process is: `call`. Without Redis the in-memory channel layer reaches only
+        the sockets of its own process, so the worker is a thread of the ASGI process
+        (TASK_WORKER_IN_PROCESS): the job runs in a thread of the server process, whose sockets then get
+        its events. fn, its arguments and its result must pickle (a module-level function, plain values)."""
+        if not settings.TASK_WORKER_IN_PROCESS:
+            return self.call(fn, *args, **kwargs)
+        jobs = self._server_process.jobs
+        jobs.send((fn, args, kwargs))
+        if not jobs.poll(JOB_TIMEOUT_S):
+            raise TimeoutError(f"{fn.__qualname__} did not finish in the server within {JOB_TIMEOUT_S} s")
+        ok, value = jobs.recv()
+        if not ok:
+            raise AssertionError(f"{fn.__qualname__} failed in the server process:\n{value}")
+        return value
 
     def new_page(self, *, viewport=None):
         context = self.browser.new_context(

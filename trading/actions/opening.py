@@ -188,7 +188,7 @@ def _accept_share(actor, tender, custodian, share, index, record, now):
     released = TenderCustodian.objects.filter(tender=tender, released_at__isnull=False).count()
     _log("opening.share_released", actor, tender, {"index": index, "key": custodian.key.fingerprint},
          role="custodian")
-    _event(tender, "opening.share_released", {"custodian": str(actor), "released": released,
+    _event(tender, "opening.share_released", {"custodian": str(actor), "index": index, "released": released,
                                                "threshold": record.threshold})
     opening = Opening.objects.select_for_update().get(tender=tender)
     if released >= record.threshold and opening.status == Opening.Status.AWAITING_SHARES:
