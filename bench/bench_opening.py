@@ -25,9 +25,7 @@ import datetime
 import io
 import multiprocessing
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,20 +57,8 @@ BID_LETTER = {"price": 9_800_000_00, "duration_days": 365, "quality": "合格", 
 
 
 # --- reference figures -------------------------------------------------------------------------------------
-
-
-def openssl_gcm_mb_per_s() -> float:
-    result = subprocess.run(
-        ["openssl", "speed", "-evp", "aes-256-gcm", "-bytes", "1048576", "-seconds", "3"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    # The last table line: "AES-256-GCM    4499344.29k", in thousands of bytes per second.
-    match = re.search(r"^aes-256-gcm\s+([\d.]+)k\s*$", result.stdout, re.IGNORECASE | re.MULTILINE)
-    if not match:
-        raise RuntimeError(f"cannot read openssl's output:\n{result.stdout}")
-    return float(match.group(1)) * 1000 / 1e6
+# openssl_gcm_mb_per_s: the hardware reference, shared with bench_sealing.py (same folder, on sys.path).
+from bench_sealing import openssl_gcm_mb_per_s  # noqa: E402
 
 
 def bare_decrypt_seconds(total_bytes: int) -> float:
