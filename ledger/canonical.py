@@ -23,3 +23,10 @@ def _refuse_floats(value):
 def canonical_json(value) -> bytes:
     _refuse_floats(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def utc_iso(moment):
+    """A time as it is written into the trading log and receipts: UTC, ISO 8601, whatever zone it was in."""
+    import datetime
+
+    return moment.astimezone(datetime.UTC).isoformat()

@@ -14,6 +14,7 @@ from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.models import PublicKey
 from accounts.permissions import check
 from ledger import chain
+from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import send_event_on_commit
 
@@ -23,12 +24,6 @@ from ..receipts import RECEIPT_FORMAT, sign_receipt
 from ..sealing.envelope import EnvelopeError, check_structure
 
 PART_SIZE = 8 * 1024 * 1024
-
-
-def _iso(moment):
-    import datetime
-
-    return moment.astimezone(datetime.UTC).isoformat()
 
 
 def _deadline_passed(tender, now):
@@ -194,7 +189,7 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         receipt = {
             "format": RECEIPT_FORMAT, "receipt_no": receipt_no, "tender": tender.code, "tender_title": tender.title,
             "bidder": org.name, "credit_code": org.credit_code, "envelope_sha256": info.sha256,
-            "size": upload.declared_size, "received_at": _iso(now), "upload": str(upload.pk),
+            "size": upload.declared_size, "received_at": utc_iso(now), "upload": str(upload.pk),
         }
         entry = chain.append("bid.submitted", actor=actor, role="bidder", region=tender.region, tender_ref=tender.code,
                              payload={"receipt_no": receipt_no, "organization": org.pk, "sha256": info.sha256,

@@ -4,7 +4,6 @@ Every step is logged and numbered in the hall's event stream (realtime.events.ap
 so every attendee, on any ASGI process, sees the same events in the same order."""
 
 import base64
-import datetime
 import hashlib
 
 from django.core.files.storage import default_storage
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.permissions import check
 from ledger import chain
+from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import append_stream_event
 
@@ -47,10 +47,6 @@ REASONS = {
 }
 
 
-def _iso(moment):
-    return moment.astimezone(datetime.UTC).isoformat()
-
-
 def hall_stream(tender_id):
     return groups.opening_hall(tender_id)
 
@@ -75,6 +71,10 @@ def start_opening(tender_id, now=None):
     """At the deadline (the clock task, or the first hall action after it): open the hall, or fail the
     tender when fewer than 3 bids are in. Idempotent."""
     now = now or timezone.now()
+    # Every hall connection calls this: once the hall is open (or the tender failed), no lock is taken.
+    if not Tender.objects.filter(pk=tender_id, status__in=(Tender.Status.PUBLISHED, Tender.Status.CLOSED),
+                                 bid_deadline__lte=now).exists():
+        return None
     with transaction.atomic():
         tender = _locked_tender(tender_id)
         if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or now < tender.bid_deadline:
@@ -138,7 +138,7 @@ def attendee_data(attendance, tender, now=None):
     revealed = attendance.role != "bidder" or now >= tender.bid_deadline
     name = (attendance.organization.name if attendance.role == "bidder" and attendance.organization_id
             else str(attendance.user))
-    return {"role": attendance.role, "name": name if revealed else None, "at": _iso(attendance.signed_in_at)}
+    return {"role": attendance.role, "name": name if revealed else None, "at": utc_iso(attendance.signed_in_at)}
 
 
 def release_share(*, actor, tender_id, share_b64):
@@ -342,7 +342,7 @@ def confirm_record(*, actor, tender_id, objection_text=None):
 
 def confirmation_data(item):
     return {"id": item.pk, "bidder": item.organization.name, "kind": item.kind, "text": item.text,
-            "at": _iso(item.at), "answer": item.answer, "answered_at": _iso(item.answered_at) if item.answered_at
+            "at": utc_iso(item.at), "answer": item.answer, "answered_at": utc_iso(item.answered_at) if item.answered_at
             else None}
 
 

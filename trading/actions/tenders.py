@@ -1,7 +1,6 @@
 """Tender actions: every state change of projects and tenders, each with its ledger entry (DESIGN §3, §4)."""
 
 import base64
-import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +10,7 @@ from accounts.errors import DomainError, NotFound
 from accounts.models import Region
 from accounts.permissions import check
 from ledger import chain
+from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import send_event_on_commit
 
@@ -65,11 +65,6 @@ def access_tender(user, tender_id, *, for_update=False, permission=None):
     if permission:
         check(user, permission, tender)
     return tender
-
-
-def _iso(moment):
-    """Times in the trading log are UTC, whatever zone they were computed in."""
-    return moment.astimezone(datetime.UTC).isoformat()
 
 
 def _log(action, actor, tender, payload, role=""):
@@ -257,9 +252,9 @@ def approve_tender(*, actor, tender_id):
             actor,
             tender,
             {
-                "documents_from": _iso(tender.documents_from),
-                "documents_until": _iso(tender.documents_until),
-                "bid_deadline": _iso(tender.bid_deadline),
+                "documents_from": utc_iso(tender.documents_from),
+                "documents_until": utc_iso(tender.documents_until),
+                "bid_deadline": utc_iso(tender.bid_deadline),
                 "documents": list(tender.documents.values_list("sha256", flat=True)),
             "opening_key": opening_key.fingerprint, "threshold": opening_key.threshold,
             "custodians": [c.key.fingerprint for c in tender.custodians.select_related("key")],
@@ -325,7 +320,7 @@ def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()
                 tender.original_deadline = old
             tender.bid_deadline = new
             tender.save(update_fields=["bid_deadline", "original_deadline"])
-            payload.update({"old_deadline": _iso(old), "new_deadline": _iso(new)})
+            payload.update({"old_deadline": utc_iso(old), "new_deadline": utc_iso(new)})
             _schedule_clock(tender)
         _log("tender.amended", actor, tender, payload)
     return amendment
@@ -353,7 +348,7 @@ def raise_objection(*, actor, tender_id, text):
             "tender.objection_raised",
             actor,
             tender,
-            {"objection": objection.pk, "answer_due": _iso(objection.answer_due)},
+            {"objection": objection.pk, "answer_due": utc_iso(objection.answer_due)},
             role="bidder",
         )
     return objection
@@ -438,7 +433,7 @@ def record_clock_stages(tender_id, now=None):
                 role="system",
                 region=tender.region,
                 tender_ref=tender.code,
-                payload={"tender": tender.pk, "at": _iso(at)},
+                payload={"tender": tender.pk, "at": utc_iso(at)},
             )
             recorded.append(stage)
         if recorded:
