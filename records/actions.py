@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -131,13 +131,14 @@ def produce_record(kind, data, *, tender_ref="", signers=(), actor=None, region=
 
 async def aproduce_record(kind, data, *, tender_ref="", signers=(), actor=None, region=None,
                           organization=None) -> Record:
-    """produce_record for async code (consumers): database steps in Django's sync thread,
-    rendering in a worker thread, signing through pyHanko's async API."""
-    p = await sync_to_async(_prepare)(kind, data, tender_ref=tender_ref, signers=signers, actor=actor,
-                                      region=region, organization=organization)
+    """produce_record for async code (consumers): database steps in Django's sync thread (with
+    Channels' connection cleanup, so a long-lived consumer leaves no stale connection), rendering in a
+    worker thread, signing through pyHanko's async API."""
+    p = await database_sync_to_async(_prepare)(kind, data, tender_ref=tender_ref, signers=signers, actor=actor,
+                                               region=region, organization=organization)
     rendered, steps = await asyncio.to_thread(_render, p)
     pdf = await signing.async_sign_record(rendered.pdf, steps)
-    return await sync_to_async(_store)(p, rendered, pdf)
+    return await database_sync_to_async(_store)(p, rendered, pdf)
 
 
 def enqueue_record(kind, data, *, tender_ref="", signers=(), actor=None, region=None, organization=None):

@@ -22,13 +22,26 @@ def _fast_settings(settings):
     settings.AUTH_PASSWORD_VALIDATORS = []
 
 
+def clear_cache():
+    """Empty this run's cache. On Redis only our own keys go: `cache.clear()` is FLUSHDB, which would
+    also wipe the channel layer's groups and any other run's keys on the same server."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """`tools/bidder.py submit | status | verify-receipt | withdraw` against a live platform.
 
 The server is daphne serving `config.asgi` in a thread of the test process, on the test database:
-in the same process (not forked as in tests/e2e), so that per-test settings (PKI_DIR, MEDIA_ROOT),
-time-machine and a spy on the upload action reach it. The tests are transactional: the server's
-threads see committed rows only. The CLI runs as a bidder runs it, in a subprocess, except where a
+in the same process (not forked as in tests/e2e), so that per-test settings (PKI_DIR, MEDIA_ROOT)
+and a spy on the upload action reach it (but never time-machine: see close_bidding). The tests are
+transactional: the server's threads see committed rows only. The CLI runs as a bidder runs it, in a subprocess, except where a
 test must stop it at an exact point.
 
 Unlike the rest of tests/sealing/ these tests need Django and a database.
@@ -25,7 +25,6 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
-import time_machine
 
 from accounts.errors import DomainError
 from tests.sealing.conftest import ROOT
@@ -49,11 +48,11 @@ def _fast_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
+    from tests.conftest import clear_cache
 
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)
@@ -395,7 +394,7 @@ def test_an_interrupted_submit_continues_from_what_the_platform_holds(server, te
 
 
 def test_a_part_cut_off_mid_body_leaves_nothing_and_the_next_run_completes(server, tender, token, sealed, parts):
-    platform = bidder_cli.Platform(server.url, token)
+    platform = bidder_cli.Platform(server.url, token, timeout=20)
 
     def ctrl_c(received):
         raise KeyboardInterrupt
@@ -552,16 +551,26 @@ def test_a_finalize_whose_answer_is_lost_is_not_repeated_the_receipt_is_fetched(
 # --- the deadline -------------------------------------------------------------------------------------------
 
 
+def close_bidding(tender):
+    """The deadline passes. The clock is not moved with time-machine here: the server runs in this
+    process, and a clock that jumps days ahead and back strands the timers of its event loop."""
+    from django.utils import timezone
+
+    from trading.models import Tender
+
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=timezone.now() - datetime.timedelta(seconds=1))
+
+
 def test_submit_after_the_deadline_prints_the_refusal(server, tender, token, sealed):
-    with time_machine.travel(tender.bid_deadline + datetime.timedelta(seconds=1), tick=True):
-        result = submit(server, tender, sealed, token)
+    close_bidding(tender)
+    result = submit(server, tender, sealed, token)
     assert result.returncode == 1
     assert result.stderr.startswith("error: the platform refused (deadline_passed): ")
     assert not BidUpload.objects.exists() and not Bid.objects.exists()
 
 
 def test_a_resume_after_the_deadline_is_refused(server, tender, token, sealed):
-    platform = bidder_cli.Platform(server.url, token)
+    platform = bidder_cli.Platform(server.url, token, timeout=20)
 
     def ctrl_c(received):
         raise KeyboardInterrupt
@@ -569,8 +578,8 @@ def test_a_resume_after_the_deadline_is_refused(server, tender, token, sealed):
     with pytest.raises(KeyboardInterrupt):
         bidder_cli.submit_envelope(platform, tender.pk, sealed, part_size=PART, on_part=ctrl_c)
     platform.close()
-    with time_machine.travel(tender.bid_deadline, tick=True):
-        result = submit(server, tender, sealed, token)
+    close_bidding(tender)
+    result = submit(server, tender, sealed, token)
     assert result.returncode == 1
     assert "the platform refused (deadline_passed)" in result.stderr
     assert BidUpload.objects.get().received == PART and not Bid.objects.exists()
