@@ -39,6 +39,7 @@ class _Prepared:
     actor: object
     region: object
     organization: object
+    readers: tuple  # organization ids
 
 
 def access_record(user, record_id) -> Record:
@@ -59,7 +60,7 @@ def _region(region):
         raise NotFound(_("Unknown region “%(code)s”.") % {"code": region}, code="unknown_region") from None
 
 
-def _prepare(kind, data, *, tender_ref, signers, actor, region, organization) -> _Prepared:
+def _prepare(kind, data, *, tender_ref, signers, actor, region, organization, readers=()) -> _Prepared:
     if kind not in RENDERERS:
         raise DomainError("unknown_record_kind", _("Records of this kind cannot be produced yet."))
     if len(tender_ref) > 40:
@@ -72,7 +73,8 @@ def _prepare(kind, data, *, tender_ref, signers, actor, region, organization) ->
     signers = tuple(signers)
     identities = tuple(pki.signer_for(user, actor=actor) for user in signers)
     return _Prepared(kind, data, tender_ref, signers, identities, pki.platform_seal(),
-                     LedgerAnchor(*chain.head()), actor, region, organization)
+                     LedgerAnchor(*chain.head()), actor, region, organization,
+                     tuple(getattr(r, "pk", r) for r in readers))
 
 
 def _render(p: _Prepared):
@@ -106,6 +108,7 @@ def _store(p: _Prepared, rendered, pdf: bytes) -> Record:
             })
             record.ledger_seq = entry.seq
             record.save(update_fields=["ledger_seq"])
+            record.readers.set(p.readers)
     except BaseException:
         # The file is not part of the transaction: remove it by hand when the rows roll back.
         default_storage.delete(name)
@@ -113,29 +116,31 @@ def _store(p: _Prepared, rendered, pdf: bytes) -> Record:
     return record
 
 
-def produce_record(kind, data, *, tender_ref="", signers=(), actor=None, region=None, organization=None) -> Record:
+def produce_record(kind, data, *, tender_ref="", signers=(), actor=None, region=None, organization=None,
+                   readers=()) -> Record:
     """Render `data` (the kind's dataclass or dict) as a `kind` record, have it signed by each of
     `signers` (users, in the order of the record's signature slots) and then the platform seal,
     store it and append `record.signed` to the ledger. Returns the Record.
 
     `actor` None means the platform itself: a step whose caller has already checked access.
     `region` (Region, code or None for platform-wide) scopes who supervises the record;
-    `organization` (or its id) is the party it is issued to, whose members may download it.
+    `organization` (or its id) is the party it is issued to, whose members may download it;
+    `readers` (organizations or ids) are further parties whose members may, such as an opening's bidders.
     Must not run in a thread with an event loop: use aproduce_record there.
     """
     p = _prepare(kind, data, tender_ref=tender_ref, signers=signers, actor=actor, region=region,
-                 organization=organization)
+                 organization=organization, readers=readers)
     rendered, steps = _render(p)
     return _store(p, rendered, signing.sign_record(rendered.pdf, steps))
 
 
 async def aproduce_record(kind, data, *, tender_ref="", signers=(), actor=None, region=None,
-                          organization=None) -> Record:
+                          organization=None, readers=()) -> Record:
     """produce_record for async code (consumers): database steps in Django's sync thread (with
     Channels' connection cleanup, so a long-lived consumer leaves no stale connection), rendering in a
     worker thread, signing through pyHanko's async API."""
     p = await database_sync_to_async(_prepare)(kind, data, tender_ref=tender_ref, signers=signers, actor=actor,
-                                               region=region, organization=organization)
+                                               region=region, organization=organization, readers=readers)
     rendered, steps = await asyncio.to_thread(_render, p)
     pdf = await signing.async_sign_record(rendered.pdf, steps)
     return await database_sync_to_async(_store)(p, rendered, pdf)

@@ -23,6 +23,9 @@ class Record(models.Model):
     # The party the record is issued to (the bidder of a receipt); its members may download it.
     organization = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("issued to"))
+    # Further parties whose members may read it: the bidders of an opening record.
+    readers = models.ManyToManyField("accounts.Organization", blank=True, related_name="+",
+                                     verbose_name=_("also readable by"))
     file = models.FileField(_("file"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     size = models.PositiveBigIntegerField(_("size in bytes"))

@@ -26,11 +26,15 @@ def list_records(user, region):
 
 @policy("record.view", read_only=True)
 def view_record(user, record):
-    """Supervisors of the record's region, the organization it is issued to, and its signers."""
+    """Supervisors of the record's region, the organization it is issued to, its further readers
+    (the bidders of an opening record), and its signers."""
     if _supervises(user, record.region):
         return True
-    if record.organization_id is not None and user.organization_id == record.organization_id:
-        return True
+    if user.organization_id is not None:
+        if user.organization_id == record.organization_id:
+            return True
+        if record.readers.filter(pk=user.organization_id).exists():
+            return True
     return record.signed_by_user(user.pk)
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, Region
 
@@ -322,7 +323,7 @@ class OpenedBid(models.Model):
     the bidder's fault counts as revoked (撤销), otherwise as withdrawn (撤回)."""
 
     class Outcome(models.TextChoices):
-        OPENED = "opened", _("Opened")
+        OPENED = "opened", pgettext_lazy("bid outcome", "Opened")
         REVOKED = "revoked", _("Revoked (bidder's fault)")
         WITHDRAWN = "withdrawn", _("Withdrawn (not the bidder's fault)")
 

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError, Forbidden, NotFound
@@ -414,7 +415,7 @@ def opening_hall(request, pk):
                         "(Bidding Law, art. 28)."),
             "released": _("keys released"), "awaiting_shares": _("Waiting for the key custodians"),
             "decrypting": _("Decrypting the bids"), "reading": _("Reading out the bids: confirm or object"),
-            "closed": _("The opening is closed."), "opened": _("Opened"), "revoked": _("Revoked"),
+            "closed": _("The opening is closed."), "opened": pgettext("bid outcome", "Opened"), "revoked": _("Revoked"),
             "withdrawn": _("Withdrawn"), "confirm": _("Confirmed"), "objection": _("Objection"),
             "record_ready": _("The signed opening record is ready:"), "download": _("Download"),
             "choose_key": _("Choose your custodian key file first."), "failed_action": _("Refused:"),

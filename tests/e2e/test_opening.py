@@ -112,7 +112,7 @@ class TestOpening(BrowserTestCase):
             expect(rows).to_have_count(3)
             for i, (name, price) in enumerate(zip(bidder_names, PRICES, strict=True)):
                 cells = rows.nth(i).locator("td")
-                expect(cells).to_have_text([str(i + 1), name, price, "365", "合格", "90", "—", "已开标"])
+                expect(cells).to_have_text([str(i + 1), name, price, "365", "合格", "90", "—", "已开启"])
 
         self.on_every_page(everyone, read_out)
         expect(host_page.locator("#hall-results thead th")).to_have_text(

@@ -117,3 +117,14 @@ def test_closing_the_opening_produces_the_signed_opening_record(client, scene):
     report = verify_pdf(pdf)
     assert report.ok
     assert len(report.signatures) == 2
+
+    # Every bidder of the tender may read it (its bid was opened or revoked alike); a bidder of another
+    # tender may not.
+    for bidder in scene.bidders:
+        client.force_login(bidder)
+        response = client.get(f"/records/{record.pk}/download/")
+        assert response.status_code == 200
+        pdf_of_bidder = b"".join(response.streaming_content) if response.streaming else response.content
+        assert pdf_of_bidder == pdf
+    client.force_login(scene.outsider)
+    assert client.get(f"/records/{record.pk}/download/").status_code == 403

@@ -55,8 +55,10 @@ def produce_opening_record(tender_id):
     if opening.record_id:
         return opening.record_id
     tender = opening.tender
+    # Every bidder whose bid was in at the deadline may read the record of its opening.
+    bidders = tender.bids.filter(status=Bid.Status.SUBMITTED).values_list("organization_id", flat=True)
     record = produce_record("opening_record", opening_record_data(tender), tender_ref=tender.code,
-                            signers=[opening.closed_by], region=tender.region)
+                            signers=[opening.closed_by], region=tender.region, readers=set(bidders))
     with transaction.atomic():
         if Opening.objects.filter(pk=opening.pk, record__isnull=True).update(record=record):
             append_stream_event(hall_stream(tender.pk), "opening.record_ready",
