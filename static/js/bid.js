@@ -1,6 +1,8 @@
 // The bidder's panel: fill the bid letter, seal on this machine, upload in parts with progress,
-// resume after a network error, finalize for a signed receipt; self-check and withdraw.
+// resume after a network error or a reload (pending.js), finalize for a signed receipt; self-check and
+// withdraw.
 import { api, readJson } from "./api.js";
+import { forget, keepSealed, pendingFor } from "./pending.js";
 import { checkOwnEnvelope, importKeyFile, sealBid, toHex } from "./sealing.js";
 
 const page = readJson("bid-page");
@@ -83,6 +85,42 @@ async function sendPart(uploadId, offset, bytes) {
   }
 }
 
+function showProgress(done, total) {
+  const percent = total ? (100 * done) / total : 100;
+  $("bid-progress").style.width = `${percent}%`;
+  $("bid-progress-bar").setAttribute("aria-valuenow", String(Math.round(percent)));
+}
+
+// Sends `envelope` (a File or Blob) from `offset`, the number of bytes the platform already holds,
+// in parts of exactly `partSize` (the server refuses larger ones: it holds a part in memory).
+async function uploadFrom(uploadId, envelope, partSize, offset) {
+  const started = performance.now();
+  const first = offset;
+  let sent = offset;
+  showProgress(sent, envelope.size);
+  while (sent < envelope.size) {
+    const length = Math.min(partSize, envelope.size - sent);
+    sent = await sendPart(uploadId, sent, envelope.slice(sent, sent + length));
+    const seconds = (performance.now() - started) / 1000;
+    const speed = (sent - first) / Math.max(seconds, 0.001);
+    const eta = (envelope.size - sent) / Math.max(speed, 1);
+    showProgress(sent, envelope.size);
+    $("bid-speed").textContent = `${(speed / 1048576).toFixed(1)} MB/s`;
+    const left = deadline - serverNow();
+    $("bid-eta").textContent = `${msg.eta} ${fmtDuration(eta * 1000)}` +
+      (eta * 1000 > left ? ` — ${msg.too_slow}` : "");
+  }
+}
+
+async function finalize(uploadId) {
+  status(msg.finalizing);
+  // Each part's hash was checked on arrival; the signature covers every chunk (docs §5).
+  const bid = await api(`/api/uploads/${uploadId}/finalize/`, { method: "POST", json: {} });
+  await forget(page.tender.id);
+  status(`${msg.accepted} ${bid.receipt_no}`);
+  setTimeout(() => location.reload(), 2500);
+}
+
 async function sealAndUpload() {
   const keys = await loadKeys();
   if (keys.kind !== "bidder") throw new Error(msg.wrong_key_kind);
@@ -93,52 +131,67 @@ async function sealAndUpload() {
     bidLetter: letter, files, tenderId: page.tender.code, openingKeyPem: page.tender.opening_key_pem,
     bidderKeys: keys,
   });
+  await forget(page.tender.id); // a new bid replaces an unfinished upload kept from before
+  $("bid-resume")?.setAttribute("hidden", "");
   const upload = await api("/api/uploads/", { method: "POST", json: { tender: page.tender.id, size: sealed.size } });
-  const partSize = upload.part_size;
-  const started = performance.now();
-  let sent = 0;
-  let buffer = [];
-  let buffered = 0;
-  // The server refuses a part over part_size (it holds a request body in memory): cut exactly there.
-  const flush = async (length) => {
-    if (!length) return;
-    const pending = new Blob(buffer);
-    sent = await sendPart(upload.id, sent, pending.slice(0, length));
-    buffer = length < pending.size ? [pending.slice(length)] : [];
-    buffered = pending.size - length;
-    const seconds = (performance.now() - started) / 1000;
-    const speed = sent / Math.max(seconds, 0.001);
-    const eta = (sealed.size - sent) / Math.max(speed, 1);
-    $("bid-progress").style.width = `${(100 * sent) / sealed.size}%`;
-    $("bid-progress-bar").setAttribute("aria-valuenow", String(Math.round((100 * sent) / sealed.size)));
-    $("bid-speed").textContent = `${(speed / 1048576).toFixed(1)} MB/s`;
-    const left = deadline - serverNow();
-    $("bid-eta").textContent = `${msg.eta} ${fmtDuration(eta * 1000)}` +
-      (eta * 1000 > left ? ` — ${msg.too_slow}` : "");
-  };
-  for await (const piece of sealed.pieces()) {
-    buffer.push(piece);
-    buffered += piece.length;
-    while (buffered >= partSize) await flush(partSize);
-  }
-  await flush(buffered);
-  status(msg.finalizing);
-  // Each part's hash was checked on arrival; the signature covers every chunk (docs §5).
-  const bid = await api(`/api/uploads/${upload.id}/finalize/`, { method: "POST", json: {} });
-  status(`${msg.accepted} ${bid.receipt_no}`);
-  setTimeout(() => location.reload(), 2500);
+  // Sealed whole onto this computer first: the upload then resumes even after a reload.
+  status(msg.sealing);
+  const envelope = await keepSealed(page.tender.id, upload.id, sealed, (written) => showProgress(written, sealed.size));
+  status(msg.uploading);
+  await uploadFrom(upload.id, envelope, upload.part_size, 0);
+  await finalize(upload.id);
 }
 
-$("seal-upload")?.addEventListener("click", async (event) => {
-  event.target.disabled = true;
+async function withButtonsDisabled(run) {
+  const buttons = ["seal-upload", "resume-upload", "discard-upload"].map($).filter(Boolean);
+  for (const button of buttons) button.disabled = true;
   try {
-    await sealAndUpload();
+    await run();
   } catch (error) {
     status(`${msg.failed} ${error.code ? `[${error.code}] ` : ""}${error.message}`, false);
   } finally {
-    event.target.disabled = false;
+    for (const button of buttons) button.disabled = false;
   }
-});
+}
+
+$("seal-upload")?.addEventListener("click", () => withButtonsDisabled(sealAndUpload));
+
+// An envelope kept from an earlier visit: offer to continue from what the platform holds.
+async function offerResume() {
+  const box = $("bid-resume");
+  if (!box) return;
+  const pending = await pendingFor(page.tender.id);
+  if (!pending) return;
+  let state;
+  try {
+    state = await api(`/api/uploads/${pending.upload}/`);
+  } catch (error) {
+    if (error.status === 404 || error.status === 403) await forget(page.tender.id);
+    return;
+  }
+  if (state.status !== "open") {
+    await forget(page.tender.id); // finalized (the bid is listed below) or refused
+    return;
+  }
+  $("bid-resume-text").textContent = `${msg.resume_found} ${(state.received / 1048576).toFixed(1)} / ` +
+    `${(pending.size / 1048576).toFixed(1)} MB`;
+  showProgress(state.received, pending.size);
+  box.removeAttribute("hidden");
+  $("resume-upload").addEventListener("click", () => withButtonsDisabled(async () => {
+    const now = await api(`/api/uploads/${pending.upload}/`);
+    status(msg.uploading);
+    await uploadFrom(pending.upload, pending.file, now.part_size, now.received);
+    box.setAttribute("hidden", "");
+    await finalize(pending.upload);
+  }));
+  $("discard-upload").addEventListener("click", () => withButtonsDisabled(async () => {
+    await forget(page.tender.id);
+    box.setAttribute("hidden", "");
+    showProgress(0, 1);
+    status(msg.discarded);
+  }));
+}
+offerResume();
 
 for (const button of document.querySelectorAll("button[data-self-check]")) {
   button.addEventListener("click", async () => {

@@ -1,5 +1,5 @@
 """A bidder makes its keys in the browser, then seals a bid on its own machine and uploads it in parts,
-checks what the platform holds and withdraws it; an upload survives a lost part. In a real browser
+checks what the platform holds and withdraws it; an upload survives a lost part and a reload. In a real browser
 against the live ASGI server."""
 
 import hashlib
@@ -198,3 +198,85 @@ class TestBidding(BrowserTestCase):
         letter, plain = opened(bid, bidder.keys)
         assert letter == SEALED_LETTER
         assert plain == {"投标文件.zip": body}
+
+    def test_an_upload_cut_off_by_a_reload_continues_from_the_envelope_kept_on_this_computer(self):
+        """Sealing is randomized: only the very bytes the platform began to receive can be resumed. The page
+        keeps them on the bidder's computer (the origin private file system) until finalize."""
+        tender = self.call(published_tender)
+        bidder = self.call(bidder_with_keys)
+        key_path = self.write("bidder-key.json", dump_key_file(bidder.keys))
+        body = os.urandom(17 * MiB)  # with 8 MiB parts: three parts
+        page = self.new_page()
+        self.sign_in(page, bidder)
+        page.goto(f"/tenders/{tender.pk}/")
+        offsets = []
+
+        def network_gone_after_the_first_part(route):
+            offset = int(parse_qs(urlsplit(route.request.url).query)["offset"][0])
+            offsets.append(offset)
+            if offset == 0:
+                route.continue_()
+            else:
+                route.abort("internetdisconnected")
+
+        page.route("**/api/uploads/*/parts/*", network_gone_after_the_first_part)
+        self.fill_bid(page, [self.write("投标文件.zip", body)], key_path)
+        page.get_by_role("button", name="在本机加密并上传", exact=True).click()
+        expect(page.locator("#bid-status")).to_contain_text("网络错误", timeout=SLOW_MS)
+        upload = BidUpload.objects.get()
+        assert upload.received == 8 * MiB and not Bid.objects.exists()
+
+        # The tab is reloaded (or the browser restarted) in the middle of it: no key file, no files chosen.
+        page.unroute("**/api/uploads/*/parts/*")
+        page.route("**/api/uploads/*/parts/*", network_gone_after_the_first_part)  # counts; offset 0 would pass
+        page.reload()
+        resume = page.locator("#bid-resume")
+        expect(resume).to_be_visible()
+        expect(resume).to_contain_text("本机保存有一份未上传完的已加密投标文件。平台已收到 8.0 / 17.0 MB")
+        page.unroute("**/api/uploads/*/parts/*")
+        offsets.clear()
+        page.route("**/api/uploads/*/parts/*", lambda route: (offsets.append(
+            int(parse_qs(urlsplit(route.request.url).query)["offset"][0])), route.continue_()))
+        resume.get_by_role("button", name="继续上传").click()
+        status = page.locator("#bid-status")
+        expect(status).to_contain_text("投标文件已接收", timeout=SLOW_MS)
+        receipt_no = re.search(r"回执编号:\s*(\S+)", status.inner_text()).group(1)
+
+        assert offsets == [8 * MiB, 16 * MiB]  # what the platform held was not sent again
+        bid = Bid.objects.get()
+        assert (bid.status, bid.receipt_no, bid.upload_id) == ("submitted", receipt_no, upload.pk)
+        assert bid.sha256 == stored_sha256(bid)
+        letter, plain = opened(bid, bidder.keys)
+        assert letter == SEALED_LETTER and plain == {"投标文件.zip": body}
+        # Nothing is left on the bidder's computer once the platform has the bid.
+        assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('bz-pending-upload:'))") == []
+        assert page.evaluate("""async () => {
+            const names = [];
+            for await (const name of (await navigator.storage.getDirectory()).keys()) names.push(name);
+            return names;
+        }""") == []
+
+    def test_an_unfinished_upload_kept_on_this_computer_can_be_discarded(self):
+        tender = self.call(published_tender)
+        bidder = self.call(bidder_with_keys)
+        page = self.new_page()
+        self.sign_in(page, bidder)
+        page.goto(f"/tenders/{tender.pk}/")
+        page.route("**/api/uploads/*/parts/*", lambda route: route.abort("internetdisconnected"))
+        self.fill_bid(page, [self.write("技术标.pdf", os.urandom(MiB))],
+                      self.write("bidder-key.json", dump_key_file(bidder.keys)))
+        page.get_by_role("button", name="在本机加密并上传", exact=True).click()
+        expect(page.locator("#bid-status")).to_contain_text("网络错误", timeout=SLOW_MS)
+
+        page.unroute("**/api/uploads/*/parts/*")
+        page.reload()
+        resume = page.locator("#bid-resume")
+        expect(resume).to_contain_text("平台已收到 0.0 / 1.0 MB")
+        resume.get_by_role("button", name="放弃").click()
+        expect(page.locator("#bid-status")).to_have_text("已放弃未完成的上传。")
+        expect(resume).to_be_hidden()
+        assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('bz-pending-upload:'))") == []
+        page.reload()
+        expect(page.locator("#bid-panel")).to_be_visible()
+        expect(resume).to_be_hidden()
+        assert not Bid.objects.exists()
