@@ -145,6 +145,7 @@ def _bid_context(request, tender):
     context["accepting"] = tender.status == Tender.Status.PUBLISHED and timezone.now() < tender.bid_deadline
     context["bid_page"] = {
         "server_now": timezone.now().isoformat(),
+        "user": request.user.pk,
         "tender": {
             "id": tender.pk, "code": tender.code, "deadline": tender.bid_deadline.isoformat(),
             "opening_key_pem": context["opening_key"].public_key_pem, "fields": tender.bid_letter_fields,

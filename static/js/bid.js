@@ -11,6 +11,7 @@ const clockOffset = Date.parse(page.server_now) - Date.now(); // server time is 
 const serverNow = () => Date.now() + clockOffset;
 const deadline = Date.parse(page.tender.deadline);
 const msg = page.messages;
+const slot = `${page.user}:${page.tender.id}`; // where this user's unfinished upload for this tender is kept
 
 function fmtDuration(ms) {
   if (ms <= 0) return "0:00:00";
@@ -116,7 +117,7 @@ async function finalize(uploadId) {
   status(msg.finalizing);
   // Each part's hash was checked on arrival; the signature covers every chunk (docs §5).
   const bid = await api(`/api/uploads/${uploadId}/finalize/`, { method: "POST", json: {} });
-  await forget(page.tender.id);
+  await forget(slot);
   status(`${msg.accepted} ${bid.receipt_no}`);
   setTimeout(() => location.reload(), 2500);
 }
@@ -131,12 +132,12 @@ async function sealAndUpload() {
     bidLetter: letter, files, tenderId: page.tender.code, openingKeyPem: page.tender.opening_key_pem,
     bidderKeys: keys,
   });
-  await forget(page.tender.id); // a new bid replaces an unfinished upload kept from before
+  await forget(slot); // a new bid replaces an unfinished upload kept from before
   $("bid-resume")?.setAttribute("hidden", "");
   const upload = await api("/api/uploads/", { method: "POST", json: { tender: page.tender.id, size: sealed.size } });
   // Sealed whole onto this computer first: the upload then resumes even after a reload.
   status(msg.sealing);
-  const envelope = await keepSealed(page.tender.id, upload.id, sealed, (written) => showProgress(written, sealed.size));
+  const envelope = await keepSealed(slot, upload.id, sealed, (written) => showProgress(written, sealed.size));
   status(msg.uploading);
   await uploadFrom(upload.id, envelope, upload.part_size, 0);
   await finalize(upload.id);
@@ -160,17 +161,17 @@ $("seal-upload")?.addEventListener("click", () => withButtonsDisabled(sealAndUpl
 async function offerResume() {
   const box = $("bid-resume");
   if (!box) return;
-  const pending = await pendingFor(page.tender.id);
+  const pending = await pendingFor(slot);
   if (!pending) return;
   let state;
   try {
     state = await api(`/api/uploads/${pending.upload}/`);
   } catch (error) {
-    if (error.status === 404 || error.status === 403) await forget(page.tender.id);
-    return;
+    if (error.status === 404) await forget(slot); // no such upload any more
+    return; // otherwise (offline, signed out) ask again on the next visit
   }
   if (state.status !== "open") {
-    await forget(page.tender.id); // finalized (the bid is listed below) or refused
+    await forget(slot); // finalized (the bid is listed below) or refused
     return;
   }
   $("bid-resume-text").textContent = `${msg.resume_found} ${(state.received / 1048576).toFixed(1)} / ` +
@@ -185,7 +186,7 @@ async function offerResume() {
     await finalize(pending.upload);
   }));
   $("discard-upload").addEventListener("click", () => withButtonsDisabled(async () => {
-    await forget(page.tender.id);
+    await forget(slot);
     box.setAttribute("hidden", "");
     showProgress(0, 1);
     status(msg.discarded);

@@ -3,13 +3,14 @@
 // bytes, and the platform resumes only the very bytes it began to receive.
 //
 // The envelope lives in the origin private file system (OPFS: no user-visible file, nothing sent
-// anywhere); a small record in localStorage ties it to the tender and the platform's upload id.
+// anywhere); a small record in localStorage ties it to its slot (the user and the tender: several people
+// may share one office computer) and to the platform's upload id.
 // Where OPFS is missing the envelope is kept in memory: the upload still resumes after a network
 // failure, only not after a reload.
 
 const KEY_PREFIX = "bz-pending-upload:";
 
-const storageKey = (tenderId) => `${KEY_PREFIX}${tenderId}`;
+const storageKey = (slot) => `${KEY_PREFIX}${slot}`;
 const fileName = (uploadId) => `sealed-${uploadId}.bin`;
 
 async function directory() {
@@ -20,9 +21,9 @@ async function directory() {
   }
 }
 
-function readRecord(tenderId) {
+function readRecord(slot) {
   try {
-    const record = JSON.parse(localStorage.getItem(storageKey(tenderId)) || "null");
+    const record = JSON.parse(localStorage.getItem(storageKey(slot)) || "null");
     return record && typeof record.upload === "string" && Number.isSafeInteger(record.size) ? record : null;
   } catch {
     return null;
@@ -31,7 +32,7 @@ function readRecord(tenderId) {
 
 // Writes every piece of `sealed` (sealing.js sealBid's result) to this computer, then returns the
 // envelope as a File (or a Blob in memory). `onProgress(written)` after each piece.
-export async function keepSealed(tenderId, uploadId, sealed, onProgress = () => {}) {
+export async function keepSealed(slot, uploadId, sealed, onProgress = () => {}) {
   const dir = await directory();
   if (!dir) {
     const parts = [];
@@ -44,7 +45,7 @@ export async function keepSealed(tenderId, uploadId, sealed, onProgress = () => 
     return new Blob(parts, { type: "application/octet-stream" });
   }
   const record = { upload: uploadId, size: sealed.size, complete: false, at: new Date().toISOString() };
-  localStorage.setItem(storageKey(tenderId), JSON.stringify(record));
+  localStorage.setItem(storageKey(slot), JSON.stringify(record));
   const handle = await dir.getFileHandle(fileName(uploadId), { create: true });
   const writable = await handle.createWritable();
   let written = 0;
@@ -57,19 +58,19 @@ export async function keepSealed(tenderId, uploadId, sealed, onProgress = () => 
     await writable.close();
   } catch (error) {
     await writable.abort().catch(() => {});
-    await forget(tenderId);
+    await forget(slot);
     throw error;
   }
-  localStorage.setItem(storageKey(tenderId), JSON.stringify({ ...record, complete: true }));
+  localStorage.setItem(storageKey(slot), JSON.stringify({ ...record, complete: true }));
   const file = await handle.getFile();
   if (file.size !== sealed.size) throw new Error("the sealed envelope was not kept whole on this computer");
   return file;
 }
 
-// The envelope left by an earlier visit for this tender, whole: { upload, size, file }; or null.
+// The envelope left by an earlier visit in this slot, whole: { upload, size, file }; or null.
 // A record whose file is missing, incomplete or of another size is forgotten.
-export async function pendingFor(tenderId) {
-  const record = readRecord(tenderId);
+export async function pendingFor(slot) {
+  const record = readRecord(slot);
   if (!record) return null;
   const dir = await directory();
   if (dir && record.complete) {
@@ -80,14 +81,14 @@ export async function pendingFor(tenderId) {
       // missing: fall through and forget
     }
   }
-  await forget(tenderId);
+  await forget(slot);
   return null;
 }
 
-// Removes the kept envelope of this tender (after finalize, or when the bidder discards it).
-export async function forget(tenderId) {
-  const record = readRecord(tenderId);
-  localStorage.removeItem(storageKey(tenderId));
+// Removes the envelope kept in this slot (after finalize, or when the bidder discards it).
+export async function forget(slot) {
+  const record = readRecord(slot);
+  localStorage.removeItem(storageKey(slot));
   const dir = await directory();
   if (record && dir) await dir.removeEntry(fileName(record.upload)).catch(() => {});
 }
