@@ -124,8 +124,20 @@ def tender_detail(request, pk):
         keyed = PublicKey.objects.filter(purpose="custodian", revoked_at__isnull=True, user__roles__role=Role.CUSTODIAN)
         context["custodian_choices"] = [(key.user, key.user_id in chosen) for key in keyed.select_related("user")
                                         .order_by("user__username").distinct()]
+    context["opening_record"] = _opening_record(user, tender)
     context.update(_bid_context(request, tender))
     return render(request, "trading/detail.html", context)
+
+
+def _opening_record(user, tender):
+    """The signed opening record, for those who may read it (staff, regulators, the tender's bidders)."""
+    from records.models import Record
+
+    opening = getattr(tender, "opening", None)
+    if opening is None or not opening.record_id or not user.is_authenticated:
+        return None
+    record = Record.objects.select_related("region").get(pk=opening.record_id)
+    return record if can(user, "record.view", record) else None
 
 
 def _bid_context(request, tender):

@@ -126,5 +126,8 @@ def test_closing_the_opening_produces_the_signed_opening_record(client, scene):
         assert response.status_code == 200
         pdf_of_bidder = b"".join(response.streaming_content) if response.streaming else response.content
         assert pdf_of_bidder == pdf
+        assert f'href="/records/{record.pk}/download/"' in client.get(f"/tenders/{scene.tender.pk}/").content.decode()
     client.force_login(scene.outsider)
     assert client.get(f"/records/{record.pk}/download/").status_code == 403
+    page = client.get(f"/tenders/{scene.tender.pk}/").content.decode()
+    assert "开标记录" not in page and f"/records/{record.pk}/" not in page
