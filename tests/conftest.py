@@ -22,6 +22,21 @@ def _fast_settings(settings):
     settings.AUTH_PASSWORD_VALIDATORS = []
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the trading log refuses TRUNCATE (ledger migration 0002) unless the database says
+    `ledger.allow_truncate = on`. Only this throwaway test database says so, because transactional tests
+    empty every table after each test. Sessions opened afterwards (every test's) see the setting."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER DATABASE "{name}" SET ledger.allow_truncate = on')
+            connection.close()
+
+
 def clear_cache():
     """Empty this run's cache. On Redis only our own keys go: `cache.clear()` is FLUSHDB, which would
     also wipe the channel layer's groups and any other run's keys on the same server."""

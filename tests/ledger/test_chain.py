@@ -139,6 +139,23 @@ def test_postgres_refuses_update_and_delete(db):
     assert chain.verify().ok
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="the append-only triggers exist on PostgreSQL (second pass of .ci/run)")
+@pytest.mark.django_db(transaction=True)  # committed rows: TRUNCATE refuses rows with pending FK checks anyway
+def test_postgres_refuses_truncate_of_the_log_and_its_head_and_deleting_the_head():
+    from django.db.utils import InternalError
+
+    _append_n(2)
+    statements = ["TRUNCATE ledger_entry", "TRUNCATE ledger_chainhead", "TRUNCATE ledger_entry, ledger_chainhead",
+                  "TRUNCATE ledger_entry CASCADE", "DELETE FROM ledger_chainhead"]
+    for sql in statements:
+        with pytest.raises(InternalError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            # What a production database says; only the test database allows TRUNCATE (tests/conftest.py).
+            cursor.execute("SET LOCAL ledger.allow_truncate = off")
+            cursor.execute(sql)
+    assert Entry.objects.count() == 2 and ChainHead.objects.get().seq == 2
+    assert chain.verify().ok
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_never_fork_the_chain():
     writers, per_writer = 8, 15
