@@ -398,7 +398,9 @@ def platform_from(args) -> Platform:
             f"give your API token with --token or the {TOKEN_ENV} environment variable "
             "(make one on the platform's “密钥与令牌 / Keys and API tokens” page, /accounts/security/)"
         )
-    platform = Platform(args.server, token)
+    if not 1 <= args.timeout <= 3600:
+        raise CliError("--timeout: give between 1 and 3600 seconds")
+    platform = Platform(args.server, token, timeout=args.timeout)
     host = urllib.parse.urlsplit(platform.server).hostname
     if platform.server.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
         say(f"warning: {platform.server} is not https: your token and bid travel unprotected")
@@ -885,6 +887,8 @@ def build_parser():
             help=f"your API token (better: the {TOKEN_ENV} environment variable, "
             "which other users of this machine cannot see)",
         )
+        command.add_argument("--timeout", type=float, default=TIMEOUT,
+                             help=f"seconds to wait for an answer before trying again (default {TIMEOUT})")
 
     submit = commands.add_parser("submit", help="upload a sealed envelope (resumable) and get the signed receipt")
     platform_options(submit)

@@ -208,6 +208,8 @@ def submit(server, tender, envelope, token, *extra):
         tender.pk,
         "--part-size",
         PART,
+        "--timeout",
+        20,
         *extra,
         envelope,
         cwd=envelope.parent,
@@ -629,3 +631,10 @@ def test_verify_receipt_fails_on_a_tampered_receipt_a_wrong_envelope_or_another_
     }
     result = verify(forged)
     assert result.returncode == 1 and "signature does not verify" in result.stderr
+
+
+def test_a_timeout_out_of_range_is_refused_before_anything_is_sent(tmp_path):
+    result = cli("status", "--server", "http://127.0.0.1:9", "--token", "t", "--timeout", "0", "--upload", "x",
+                 cwd=tmp_path)
+    assert result.returncode != 0
+    assert "--timeout: give between 1 and 3600 seconds" in result.stderr
