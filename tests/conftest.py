@@ -8,6 +8,30 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _own_selectors_for_inherited_loops():
+    """Runs in every child forked from the test process (the e2e servers are forked daphnes).
+
+    A fork shares the kernel's epoll instance of every event loop the parent has made, daphne's
+    module-level loop among them. The child drops that loop for a new one (daphne.testing's
+    `_reinstall_reactor`); when the garbage collector then closes it, its self-pipe is unregistered
+    from the *shared* epoll, and the parent's loop, once it runs (tests/sealing/test_cli_submit.py
+    serves from it), no longer wakes when a thread finishes: every sync step of a request then waits
+    for the next 1-second timer, and requests time out. Give the child's copies their own selectors
+    (closing only the child's descriptor of the shared one), so nothing it does reaches the parent.
+    """
+    import asyncio
+    import gc
+
+    for loop in [obj for obj in gc.get_objects() if isinstance(obj, asyncio.selector_events.BaseSelectorEventLoop)]:
+        inherited = getattr(loop, "_selector", None)
+        if inherited is None or loop.is_closed():
+            continue
+        loop._selector = type(inherited)()
+        getattr(inherited, "_selector", inherited).close()  # the child's epoll descriptor only, no EPOLL_CTL_DEL
+
+os.register_at_fork(after_in_child=_own_selectors_for_inherited_loops)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _static_root():
     """WhiteNoise warns on every request when the collected-static folder does not exist."""
