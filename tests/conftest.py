@@ -8,19 +8,26 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _own_selectors_for_inherited_loops():
-    """Runs in every child forked from the test process (the e2e servers are forked daphnes).
+def _after_fork_in_child():
+    """Runs in every child forked from the test process (the e2e servers are forked daphnes): the child
+    must not share the parent's event loops or lean on the parent's threads.
 
-    A fork shares the kernel's epoll instance of every event loop the parent has made, daphne's
-    module-level loop among them. The child drops that loop for a new one (daphne.testing's
-    `_reinstall_reactor`); when the garbage collector then closes it, its self-pipe is unregistered
-    from the *shared* epoll, and the parent's loop, once it runs (tests/sealing/test_cli_submit.py
-    serves from it), no longer wakes when a thread finishes: every sync step of a request then waits
-    for the next 1-second timer, and requests time out. Give the child's copies their own selectors
-    (closing only the child's descriptor of the shared one), so nothing it does reaches the parent.
+    1. A fork shares the kernel's epoll instance of every event loop the parent has made, daphne's
+       module-level loop among them. The child drops that loop for a new one (daphne.testing's
+       `_reinstall_reactor`); when the garbage collector then closes it, its self-pipe is unregistered
+       from the *shared* epoll, and the parent's loop, once it runs (tests/sealing/test_cli_submit.py
+       serves from it), no longer wakes when a thread finishes: every sync step of a request then waits
+       for the next 1-second timer, and requests time out. The child's copies get their own selectors
+       (closing only the child's descriptor of the shared one), so nothing it does reaches the parent.
+    2. A child has no threads but the one that forked: if the parent had started asgiref's global
+       thread-sensitive executor (any async test does), the child would inherit an executor whose only
+       worker does not exist, and every database_sync_to_async call of a consumer would wait forever.
     """
     import asyncio
     import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
 
     for loop in [obj for obj in gc.get_objects() if isinstance(obj, asyncio.selector_events.BaseSelectorEventLoop)]:
         inherited = getattr(loop, "_selector", None)
@@ -28,8 +35,10 @@ def _own_selectors_for_inherited_loops():
             continue
         loop._selector = type(inherited)()
         getattr(inherited, "_selector", inherited).close()  # the child's epoll descriptor only, no EPOLL_CTL_DEL
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
 
-os.register_at_fork(after_in_child=_own_selectors_for_inherited_loops)
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @pytest.fixture(scope="session", autouse=True)

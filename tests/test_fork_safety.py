@@ -1,5 +1,5 @@
 """A child forked from the test process (the e2e servers) cannot take the parent's event loops with it
-(tests/conftest.py, _own_selectors_for_inherited_loops)."""
+(tests/conftest.py, _after_fork_in_child)."""
 
 import asyncio
 import os

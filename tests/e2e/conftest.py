@@ -59,13 +59,8 @@ def _serve_test_database(shared, jobs=None):
     would get "test_test_postgres"; with a spawned process nothing of the test process is inherited.
     Setting the test process's values explicitly is right in both cases.
     """
-    from asgiref.sync import SyncToAsync
     from django.conf import settings
 
-    # A forked child has no threads but the one that forked: if the test process had already started
-    # asgiref's global thread-sensitive executor (any async test does), the child inherits an executor
-    # whose only worker does not exist, and every database_sync_to_async call of a consumer waits forever.
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
     database_name, values = shared
     settings.DATABASES["default"]["NAME"] = database_name
     for name, value in values.items():
