@@ -29,13 +29,16 @@ def _after_fork_in_child():
 
     from asgiref.sync import SyncToAsync
 
-    for loop in [obj for obj in gc.get_objects() if isinstance(obj, asyncio.selector_events.BaseSelectorEventLoop)]:
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    # type(), not isinstance(): isinstance asks a lazy object (Django's) for its __class__, which
+    # evaluates it, here, in the child.
+    loop_type = asyncio.selector_events.BaseSelectorEventLoop
+    for loop in [obj for obj in gc.get_objects() if issubclass(type(obj), loop_type)]:
         inherited = getattr(loop, "_selector", None)
         if inherited is None or loop.is_closed():
             continue
         loop._selector = type(inherited)()
         getattr(inherited, "_selector", inherited).close()  # the child's epoll descriptor only, no EPOLL_CTL_DEL
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

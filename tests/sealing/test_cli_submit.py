@@ -351,6 +351,10 @@ def test_an_interrupted_submit_continues_from_what_the_platform_holds(server, te
         # After the platform committed the first part, before the bidder's machine hears of it.
         parts.after = None
         started.wait(10)
+        # As a person's Ctrl-C would: while the tool waits for the answer. Sent in the very instant the
+        # platform had read the part, the SIGINT was twice in four full runs never seen by the tool
+        # (which then finished the upload); the cause was not found.
+        time.sleep(0.5)
         os.kill(first.pid, how)
 
     parts.after = interrupt
