@@ -9,6 +9,8 @@ from ledger.canonical import canonical_json
 from ledger.models import ChainHead, Entry
 
 ON_POSTGRES = connection.vendor == "postgresql"
+# The triggers exist on PostgreSQL only; .ci/run's first pass runs these tests there.
+POSTGRES_ONLY = pytest.mark.skipif(not ON_POSTGRES, reason="the ledger triggers exist on PostgreSQL (first pass of .ci/run)")
 
 
 def _append_n(n, region="511921"):
@@ -127,7 +129,7 @@ def test_a_truncated_tail_is_found_through_the_head(db):
     assert ChainHead.objects.get().seq == 5
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="the append-only trigger exists on PostgreSQL (second pass of .ci/run)")
+@POSTGRES_ONLY
 def test_postgres_refuses_update_and_delete(db):
     from django.db.utils import InternalError
 
@@ -139,7 +141,7 @@ def test_postgres_refuses_update_and_delete(db):
     assert chain.verify().ok
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="the append-only triggers exist on PostgreSQL (second pass of .ci/run)")
+@POSTGRES_ONLY
 @pytest.mark.django_db(transaction=True)  # committed rows: TRUNCATE refuses rows with pending FK checks anyway
 def test_postgres_refuses_truncate_of_the_log_and_its_head_and_deleting_the_head():
     from django.db.utils import InternalError
