@@ -5,6 +5,7 @@ hash(n) = SHA-256( prev_hash(n) as ASCII hex ‖ canonical JSON of entry n ), wh
 "time" is UTC ISO 8601 with microseconds. The first entry's prev_hash is 64 zeros.
 """
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
@@ -12,8 +13,11 @@ from datetime import UTC
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
-from .canonical import canonical_json
+from .anchors import first_broken_anchor
+from .canonical import NotCanonical, canonical_json, parse_canonical
 from .models import GENESIS_HASH, ChainHead, Entry
 
 
@@ -93,34 +97,113 @@ class Verification:
     reason: str = ""
 
 
+class _Malformed(ValueError):
+    pass
+
+
+_TEXT_COLUMNS = ("actor_name", "role", "region_code", "tender_ref", "action", "prev_hash", "hash")
+
+
+def _stored_rows(chunk):
+    """Every entry's columns exactly as stored, in seq order, `chunk` rows per query (keyset pages:
+    bounded memory on any engine). SQLite's time is read as its text: Django's converter would turn a
+    malformed one into a traceback, and only the text shows whether it is the canonical spelling."""
+    table = connection.ops.quote_name(Entry._meta.db_table)
+    time = "CAST(created_at AS TEXT)" if connection.vendor == "sqlite" else "created_at"
+    columns = f"seq, {time}, actor_id, actor_name, role, region_code, tender_ref, action, payload, prev_hash, hash"
+    sql = f"SELECT {columns} FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608 - fixed names only
+    last = -(2**63)
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [last, chunk])
+            rows = cursor.fetchall()
+        yield from rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0]
+
+
+def _stored_time(value):
+    if isinstance(value, datetime.datetime):
+        return value  # PostgreSQL: the column's type admits only valid times
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed, but no such day or hour
+        parsed = None
+    if parsed is None:
+        raise _Malformed(_("its time “%(value)s” is not a valid time") % {"value": value})
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    # Django writes one spelling (naive UTC); another one parsing to the same instant was not written by it.
+    if connection.ops.adapt_datetimefield_value(parsed) != value:
+        raise _Malformed(_("its time “%(value)s” is not stored in the form the platform writes") % {"value": value})
+    return parsed
+
+
+def _stored_document(row):
+    """The hashed document of a stored row; _Malformed names the first column that is not exactly
+    what append() writes (a forgery can hide in a spelling that parses to the same value)."""
+    seq, created_at, actor_id, *texts, payload, prev_hash, digest = row
+    texts = dict(zip(_TEXT_COLUMNS, [*texts, prev_hash, digest], strict=True))
+    if type(seq) is not int or (actor_id is not None and type(actor_id) is not int):
+        raise _Malformed(_("its sequence number or actor is not an integer"))
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            raise _Malformed(_("its column %(name)s is not text") % {"name": name})
+    try:
+        parse_canonical(payload)
+    except NotCanonical as exc:
+        raise _Malformed(_("its payload is not canonical JSON: %(why)s") % {"why": _payload_problem(exc)}) from None
+    return entry_document(seq=seq, created_at=_stored_time(created_at), actor_id=actor_id,
+                          actor_name=texts["actor_name"], role=texts["role"], region_code=texts["region_code"],
+                          tender_ref=texts["tender_ref"], action=texts["action"], payload_text=payload)
+
+
+def _payload_problem(exc):
+    reasons = {
+        "duplicate_key": _("it repeats the key %(detail)s"),
+        "float": _("it holds the number %(detail)s, but only integers are written"),
+        "constant": _("it holds %(detail)s, which is not a JSON number"),
+        "not_text": _("it is not text"),
+        "not_json": _("it is not valid JSON"),
+        "not_utf8": _("it holds a character that UTF-8 cannot encode"),
+        "not_canonical": _("key order, white space or escapes differ from the canonical form"),
+    }
+    return reasons[exc.code] % {"detail": exc.detail}
+
+
 def verify(progress=None, chunk=5000):
-    """Walk the whole chain in order. Returns a Verification naming the first bad entry."""
+    """Walk the whole chain in order, then check every anchor kept outside it (ledger.anchors).
+    Returns a Verification naming the first bad entry."""
     prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
-    fields = ("seq", "created_at", "actor_id", "actor_name", "role", "region_code", "tender_ref",
-              "action", "payload", "prev_hash", "hash")
-    for row in Entry.objects.order_by("seq").values_list(*fields).iterator(chunk_size=chunk):
-        seq, created_at, actor_id, actor_name, role, region_code, tender_ref, action, payload, p, h = row
+    for row in _stored_rows(chunk):
+        seq, p, h = row[0], row[-2], row[-1]
         if seq != expected_seq:
             return Verification(False, count, prev_hash, expected_seq,
-                                f"entry {expected_seq} is missing (next entry found is {seq})")
+                                _("entry %(seq)s is missing (next entry found is %(next)s)")
+                                % {"seq": expected_seq, "next": seq})
         if p != prev_hash:
             return Verification(False, count, prev_hash, seq,
-                                "its previous-hash does not match the hash of the entry before it")
+                                _("its previous-hash does not match the hash of the entry before it"))
         try:
-            doc = entry_document(seq=seq, created_at=created_at, actor_id=actor_id, actor_name=actor_name,
-                                 role=role, region_code=region_code, tender_ref=tender_ref, action=action,
-                                 payload_text=payload)
-        except ValueError:
-            return Verification(False, count, prev_hash, seq, "its payload is not valid JSON")
-        if entry_hash(p, doc) != h:
-            return Verification(False, count, prev_hash, seq, "its content does not match its hash")
+            digest = entry_hash(p, _stored_document(row))
+        except _Malformed as exc:
+            return Verification(False, count, prev_hash, seq, str(exc))
+        except (TypeError, ValueError):  # e.g. a float where an integer belongs: canonical JSON refuses it
+            return Verification(False, count, prev_hash, seq, _("it holds a value the platform never writes"))
+        if digest != h:
+            return Verification(False, count, prev_hash, seq, _("its content does not match its hash"))
         prev_hash, expected_seq, count = h, seq + 1, count + 1
         if progress and count % chunk == 0:
             progress(count)
     head_seq, head_hash = head()
     if (head_seq, head_hash) != (count, prev_hash):
         return Verification(False, count, prev_hash, count + 1 if head_seq > count else head_seq,
-                            f"the chain head names entry {head_seq} but the log ends at entry {count}")
+                            _("the chain head names entry %(head)s but the log ends at entry %(end)s")
+                            % {"head": head_seq, "end": count})
+    broken = first_broken_anchor(count)
+    if broken is not None:
+        return Verification(False, count, prev_hash, *broken)
     return Verification(True, count, prev_hash)
 
 

@@ -17,3 +17,13 @@ def visible_region_codes(user):
 def visible_entries(user):
     codes = visible_region_codes(user)
     return Entry.objects.all() if codes is None else Entry.objects.filter(region_code__in=codes)
+
+
+def newest_seq():
+    """The last entry's sequence number (0 for an empty log)."""
+    return Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def visible_between(user, after, upto, limit):
+    """The user's visible entries with after < seq ≤ upto, oldest first, at most `limit` of them."""
+    return list(visible_entries(user).filter(seq__gt=after, seq__lte=upto).order_by("seq")[:limit])

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -8,6 +6,7 @@ from django.shortcuts import render
 
 from accounts.permissions import can
 
+from . import csvsafe
 from .chain import verify
 from .queries import visible_entries
 
@@ -36,17 +35,12 @@ def console(request):
     return render(request, "ledger/console.html", {"page": page, "filters": filters, "verification": result})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def export(request):
     if not can(request.user, "ledger.view", None):
         raise PermissionDenied
     qs, _filters = _filtered(request)
-    writer = csv.writer(_Echo())
+    writer = csvsafe.writer(csvsafe.Echo())
     header = ["seq", "time", "actor", "role", "region", "tender", "action", "payload", "prev_hash", "hash"]
 
     def rows():

@@ -1,4 +1,5 @@
-// Live tail of the trading log (DESIGN §8 protocol): snapshot, then entries; reconnects with last_seq.
+// Live tail of the trading log (DESIGN §8 protocol): snapshot, then entries; reconnects with last_seq,
+// and the server replays everything missed since (the snapshot, then `ledger.replay` pages).
 const status = document.getElementById("live-status");
 const body = document.querySelector("#ledger-table tbody");
 let lastSeq = null;
@@ -34,6 +35,9 @@ function connect() {
     const event = JSON.parse(message.data);
     if (event.type === "snapshot") {
       if (lastSeq === null) lastSeq = Math.max(0, ...Array.from(body.querySelectorAll("tr[data-seq]"), (r) => +r.dataset.seq), firstSeq());
+      event.data.entries.forEach(addRow);
+    } else if (event.type === "ledger.replay") {
+      // The rest of what was missed while disconnected, page by page, oldest first (after the snapshot).
       event.data.entries.forEach(addRow);
     } else if (event.type === "ledger.entry") {
       addRow(event.data);

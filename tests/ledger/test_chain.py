@@ -7,36 +7,23 @@ from django.db import connection, connections, transaction
 from ledger import chain
 from ledger.canonical import canonical_json
 from ledger.models import ChainHead, Entry
+from tests.ledger.tampering import POSTGRES_ONLY, SQLITE_ONLY
+from tests.ledger.tampering import raw_sql as _raw
+from tests.ledger.tampering import verify_output as _verify_output
 
-ON_POSTGRES = connection.vendor == "postgresql"
-# The triggers exist on PostgreSQL only; .ci/run's first pass runs these tests there.
-POSTGRES_ONLY = pytest.mark.skipif(not ON_POSTGRES, reason="the ledger triggers exist on PostgreSQL (first pass of .ci/run)")
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Reasons are asserted by their English msgids (verify_ledger prints them untranslated too)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 def _append_n(n, region="511921"):
     for i in range(n):
         chain.append_in_transaction("test.action", region=region, payload={"i": i, "名称": "通江"})
-
-
-def _raw(sql, params=()):
-    """Tamper as an administrator with raw SQL would. On PostgreSQL the append-only trigger must be
-    switched off first (only a superuser can): the chain must catch what the trigger cannot."""
-    with connection.cursor() as cursor:
-        if ON_POSTGRES:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block ALTER TABLE
-            cursor.execute("ALTER TABLE ledger_entry DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        if ON_POSTGRES:
-            cursor.execute("ALTER TABLE ledger_entry ENABLE TRIGGER USER")
-
-
-def _verify_output():
-    from io import StringIO
-
-    out = StringIO()
-    with pytest.raises(SystemExit) as info:
-        call_command("verify_ledger", stdout=out, stderr=StringIO())
-    return info.value.code, out.getvalue()
 
 
 def test_canonical_json_is_sorted_compact_utf8_and_refuses_floats():
@@ -127,6 +114,56 @@ def test_a_truncated_tail_is_found_through_the_head(db):
     assert result.ok is False
     assert result.bad_seq == 5
     assert ChainHead.objects.get().seq == 5
+
+
+# Entry 3 stores {"i":2,"名称":"通江"}. Each forgery parses to the same value or to one JSON cannot
+# spell canonically; before, the first verified as "ledger ok" and the others ended in tracebacks or passed.
+FORGERIES = [
+    ('{"i":"FORGED","i":2,"名称":"通江"}', 'its payload is not canonical JSON: it repeats the key "i"'),
+    ('{"i":2.0,"名称":"通江"}', "its payload is not canonical JSON: it holds the number 2.0, but only integers are written"),
+    ('{"i":NaN,"名称":"通江"}', "its payload is not canonical JSON: it holds NaN, which is not a JSON number"),
+    ('{"i":2,"名称":"\\u901a\\u6c5f"}', "its payload is not canonical JSON: key order, white space or escapes differ "
+                                   "from the canonical form"),
+    ('{"i": 2,"名称":"通江"}', "its payload is not canonical JSON: key order, white space or escapes differ "
+                           "from the canonical form"),
+    ('{"名称":"通江","i":2}', "its payload is not canonical JSON: key order, white space or escapes differ "
+                          "from the canonical form"),
+    ("i=2", "its payload is not canonical JSON: it is not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("stored", "reason"), FORGERIES)
+def test_a_stored_payload_that_is_not_exactly_canonical_is_named(db, stored, reason):
+    _append_n(5)
+    assert Entry.objects.get(seq=3).payload == '{"i":2,"名称":"通江"}'
+    _raw("UPDATE ledger_entry SET payload = %s WHERE seq = 3", [stored])
+    code, out = _verify_output()
+    assert (code, out.strip()) == (1, f"ledger broken at entry 3: {reason}")
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(("stored", "reason"), [
+    ("2026-13-45 25:00:00", "its time “2026-13-45 25:00:00” is not a valid time"),
+    ("yesterday", "its time “yesterday” is not a valid time"),
+])
+def test_a_malformed_stored_time_is_named_not_a_traceback(db, stored, reason):
+    _append_n(3)
+    _raw("UPDATE ledger_entry SET created_at = %s WHERE seq = 2", [stored])
+    code, out = _verify_output()
+    assert (code, out.strip()) == (1, f"ledger broken at entry 2: {reason}")
+
+
+@SQLITE_ONLY
+def test_a_time_respelled_to_the_same_instant_is_named(db):
+    _append_n(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CAST(created_at AS TEXT) FROM ledger_entry WHERE seq = 2")
+        written = cursor.fetchone()[0]
+    respelled = written.replace(" ", "T") + "+00:00"
+    _raw("UPDATE ledger_entry SET created_at = %s WHERE seq = 2", [respelled])
+    code, out = _verify_output()
+    assert (code, out.strip()) == (1, f"ledger broken at entry 2: its time “{respelled}” is not stored in the "
+                                      "form the platform writes")
 
 
 @POSTGRES_ONLY

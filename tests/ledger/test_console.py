@@ -1,4 +1,6 @@
-from ledger import chain
+import pytest
+
+from ledger import chain, csvsafe
 
 
 def _log(region):
@@ -42,3 +44,41 @@ def test_bidders_and_anonymous_users_cannot_read_the_log(client, make_user):
     client.force_login(make_user("bidder"))
     assert client.get("/ledger/").status_code == 403
     assert client.get("/ledger/export.csv").status_code == 403
+
+
+def test_the_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, city_regulator):
+    import csv
+    import io
+
+    from accounts.models import User
+
+    # Straight to the ORM: registration validates usernames, but names from before must still export safely.
+    attacker = User.objects.create(username='=HYPERLINK("http://x","y")')
+    chain.append_in_transaction("test.action", actor=attacker, region="511921", tender_ref="+T-1", payload={})
+    client.force_login(city_regulator)
+    body = b"".join(client.get("/ledger/export.csv").streaming_content).decode()
+    row = list(csv.reader(io.StringIO(body)))[-1]
+    assert (row[2], row[5], row[6]) == ("'=HYPERLINK(\"http://x\",\"y\")", "'+T-1", "test.action")
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("通江县", "通江县"), ("a=b", "a=b"), ("", ""), (-5, -5), (None, None),
+])
+def test_neutralise_prefixes_only_text_that_starts_like_a_formula(cell, written):
+    assert csvsafe.neutralise(cell) == written
+
+
+def test_the_console_names_a_forged_entry_in_chinese(client, city_regulator):
+    import html
+
+    from tests.ledger.tampering import raw_sql
+
+    seq = chain.append_in_transaction("test.action", region="511921", payload={"region": "511921"}).seq
+    _log("511921")
+    raw_sql("UPDATE ledger_entry SET payload = %s WHERE seq = %s", ['{"region":"FORGED","region":"511921"}', seq])
+    client.force_login(city_regulator)
+    page = client.get("/ledger/?verify=1")
+    assert page.context["verification"].bad_seq == seq
+    assert f"日志链在第 {seq} 条处断裂:该条的内容不是规范 JSON：键 \"region\" 重复出现。" in html.unescape(
+        page.content.decode())
