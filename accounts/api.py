@@ -6,6 +6,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from config.ids import IdLookupMixin
+
 from . import actions
 from .models import ApiToken, PublicKey
 
@@ -22,6 +24,8 @@ class PublicKeySerializer(serializers.ModelSerializer):
 class PublicKeyViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = PublicKeySerializer
+    pagination_class = None  # a user has a handful of keys: the list is one plain array
+    may_conflict = False
 
     def list(self, request):
         keys = PublicKey.objects.filter(user=request.user)
@@ -42,12 +46,14 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
 
 
-class ApiTokenViewSet(viewsets.GenericViewSet):
+class ApiTokenViewSet(IdLookupMixin, viewsets.GenericViewSet):
     """Tokens are managed from a signed-in browser session only: a token cannot mint tokens."""
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsAuthenticated]
     serializer_class = ApiTokenSerializer
+    pagination_class = None  # one plain array, like keys
+    may_conflict = False
 
     def list(self, request):
         return Response(ApiTokenSerializer(ApiToken.objects.filter(user=request.user), many=True).data)

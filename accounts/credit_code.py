@@ -1,7 +1,9 @@
 """统一社会信用代码 (unified social credit code) per GB 32100-2015.
 
-18 characters from a 31-character alphabet (digits and capitals without I, O, Z, S, V);
-the last one is a check character: weights 3^i mod 31, check = 31 - (sum mod 31), 31 → 0.
+18 characters from a 31-character alphabet (digits and capitals without I, O, Z, S, V): the
+registration authority (1st), the organization category (2nd), the administrative division code of
+the registering authority (3rd–8th, six digits of GB/T 2260), the organization code (9th–17th) and a
+check character (18th): weights 3^i mod 31, check = 31 - (sum mod 31), 31 → 0.
 """
 
 from django.core.exceptions import ValidationError
@@ -40,6 +42,14 @@ def validate_credit_code(code: str) -> None:
         raise ValidationError(
             _("“%(ch)s” is not a registration authority code (GB 32100-2015)."),
             code="credit_code_authority", params={"ch": code[0]},
+        )
+    division = code[2:8]
+    if not division.isdigit():
+        # GB 32100-2015: the 3rd–8th characters are a GB/T 2260 division code, digits only.
+        raise ValidationError(
+            _("The 3rd to 8th characters of a unified social credit code are the administrative division "
+              "code and must be digits; “%(part)s” is not (GB 32100-2015)."),
+            code="credit_code_division", params={"part": division},
         )
     expected = check_character(code[:17])
     if code[17] != expected:

@@ -1,28 +1,54 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import throttle
 from .models import Region
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed sign-in attempts. Please wait 15 minutes and try again."),
-    }
-
     def clean(self):
         username = self.data.get("username", "")
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if throttle.is_throttled(username, address):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        address = throttle.client_address(self.request)
+        locked = throttle.locked_message(username, address)
+        if locked:
+            raise forms.ValidationError(locked, code="throttled")
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
-            throttle.record_failure(username, address)
-            raise
+        except forms.ValidationError as exc:
+            left = throttle.record_failure(username, address)
+            if left == 0:
+                raise forms.ValidationError(throttle.locked_message(username, address), code="throttled") from None
+            raise forms.ValidationError([*exc.error_list, forms.ValidationError(ngettext(
+                "You have %(n)d more try before signing in is paused for %(minutes)d minutes.",
+                "You have %(n)d more tries before signing in is paused for %(minutes)d minutes.", left,
+            ) % {"n": left, "minutes": throttle.window_minutes()}, code="tries_left")]) from None
         throttle.clear(username, address)
+        return cleaned
+
+
+class PasswordResetRequestForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+
+
+class PasswordResetForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    code = forms.CharField(
+        label=_("Code from the text message"), max_length=6, min_length=6,
+        validators=[RegexValidator(r"^[0-9]{6}$", _("The code has 6 digits."))],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    password = forms.CharField(label=_("New password"), min_length=10,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("New password again"),
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
         return cleaned
 
 

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +52,12 @@ class Region(models.Model):
         return ids
 
 
+def organization_name_key(name):
+    """What makes two organization names the same: full- and half-width forms (NFKC: （） and ()),
+    letter case and whitespace do not count."""
+    return "".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         BIDDER = "bidder", _("Bidder company")
@@ -59,6 +67,9 @@ class Organization(models.Model):
         REGULATOR = "regulator", _("Regulator")
 
     name = models.CharField(_("name"), max_length=200)
+    # organization_name_key(name): one organization per name. Null only for a duplicate that was
+    # registered before names had to be unique (migration 0004), so that it could stay.
+    name_key = models.CharField(max_length=200, unique=True, null=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
@@ -74,6 +85,11 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:  # names are not edited after registration
+            self.name_key = organization_name_key(self.name)
+        super().save(*args, **kwargs)
 
 
 class User(AbstractUser):
@@ -160,3 +176,20 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class PasswordResetCode(models.Model):
+    """A 6-digit code sent by SMS to reset a password. Only its keyed hash is stored (a bare SHA-256 of
+    six digits is reversed by trying a million values); it expires soon and allows few attempts."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes tried; the row goes once used
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"password reset code of {self.user_id}"

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import actions
+from . import actions, throttle
 from .errors import DomainError, Forbidden
-from .forms import RegisterCompanyForm, ThrottledAuthenticationForm
+from .forms import PasswordResetForm, PasswordResetRequestForm, RegisterCompanyForm, ThrottledAuthenticationForm
 from .models import Organization, Role
 from .permissions import can, scope_region_ids
 
@@ -43,6 +43,45 @@ def register(request):
             messages.success(request, _("Your company is registered. Trading center staff will verify it."))
             return redirect("home")
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def password_reset_request(request):
+    """忘记密码, step 1: a user name in, a code out by SMS. The answer is the same for every name."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        try:
+            actions.request_password_reset(username=username, address=throttle.client_address(request))
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+            return render(request, "accounts/password_reset_request.html", {"form": form}, status=exc.http_status)
+        request.session["password_reset_username"] = username
+        messages.info(request, _("If this user name has an account with a mobile phone number, a code has been "
+                                 "sent to that phone by text message."))
+        return redirect("accounts:password_reset")
+    return render(request, "accounts/password_reset_request.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def password_reset(request):
+    """忘记密码, step 2: the code from the text message and a new password."""
+    form = PasswordResetForm(request.POST or None,
+                             initial={"username": request.session.get("password_reset_username", "")})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.reset_password(username=data["username"], code=data["code"], password=data["password"],
+                                   address=throttle.client_address(request))
+        except DomainError as exc:
+            form.add_error(exc.extra.get("field"), str(exc.message))
+            status = exc.http_status
+        else:
+            request.session.pop("password_reset_username", None)
+            messages.success(request, _("Your password is changed. Sign in with the new password."))
+            return redirect("accounts:login")
+    elif form.errors:
+        status = 400
+    return render(request, "accounts/password_reset.html", {"form": form}, status=status)
 
 
 @login_required
@@ -79,6 +118,9 @@ def security(request):
         request.user, Role.CUSTODIAN) else None
     keys = PublicKey.objects.filter(user=request.user) if kind == "custodian" else PublicKey.objects.filter(
         organization_id=request.user.organization_id or -1)
+    unverified = None
+    if kind == "bidder" and (request.user.organization is None or request.user.organization.verified_at is None):
+        unverified = actions.organization_unverified_message(request.user.organization)
     page = {
         "kind": kind, "username": request.user.username,
         "messages": {
@@ -91,4 +133,5 @@ def security(request):
     }
     return render(request, "accounts/security.html", {
         "kind": kind, "keys": keys, "tokens": ApiToken.objects.filter(user=request.user), "page": page,
+        "unverified": unverified,
     })

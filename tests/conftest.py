@@ -114,6 +114,12 @@ def make_user(regions):
 
 
 @pytest.fixture
+def unverified_bidder(make_user):
+    """A bidder whose company registered itself and is not yet verified by trading center staff."""
+    return make_user("bidder", username="unverified_bidder", verified=False)
+
+
+@pytest.fixture
 def city_staff(make_user):
     return make_user("staff", "511900", username="city_staff")
 

@@ -24,19 +24,30 @@ def credit_code(region_code="511900"):
     return make_code(f"91{region_code}MA{n:07d}")
 
 
-def make_org(kind="bidder", region_code="511900", name=None):
+def make_org(kind="bidder", region_code="511900", name=None, verified=True):
+    """An organization; verified (as trading center staff would have done: only verified companies may
+    register bid keys and bid) unless `verified=False`. The stamp is set here, without the staff action
+    and its log entry, so tests that count users or log entries see only what they made."""
     n = next(_counter)
-    return actions.create_organization(
+    org = actions.create_organization(
         actor=None, name=name or f"测试单位{n}", kind=kind, credit_code=credit_code(region_code), region_code=region_code,
     )
+    if verified:
+        from django.utils import timezone
+
+        Organization.objects.filter(pk=org.pk).update(verified_at=timezone.now())
+        org.refresh_from_db(fields=["verified_at"])
+    return org
 
 
-def make_user(role, region_code="511900", username=None, org=None, password=PASSWORD):
+def make_user(role, region_code="511900", username=None, org=None, password=PASSWORD, verified=True, phone=""):
+    """A user holding `role` in the region, with a new organization of the role's kind unless `org` is given
+    (verified unless `verified=False`)."""
     kind = ROLE_ORG_KIND.get(role)
     if org is None and kind is not None:
-        org = make_org(kind, region_code)
+        org = make_org(kind, region_code, verified=verified)
     user = actions.create_user(actor=None, username=username or f"{role}{next(_counter)}", password=password,
-                               full_name=f"{role} user", organization=org)
+                               full_name=f"{role} user", organization=org, phone=phone)
     actions.grant_role(actor=None, user=user, role=role, region_code=region_code)
     return user
 

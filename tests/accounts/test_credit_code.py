@@ -20,6 +20,8 @@ def test_it_accepts_valid_codes(code):
         ("91350100M0001O0Y43", "credit_code_charset"),  # letter O is not in the alphabet
         ("Z1350100M000100Y43", "credit_code_charset"),
         ("H1350100M000100Y43", "credit_code_authority"),
+        (make_code("91A50100M000100Y4"), "credit_code_division"),  # 3rd–8th must be digits
+        (make_code("9151192LMA6200001"), "credit_code_division"),
         ("", "credit_code_length"),
     ],
 )
@@ -63,7 +65,7 @@ def test_registration_with_a_valid_code_creates_company_user_and_log_entries(cli
 def test_a_second_company_with_the_same_code_is_refused(client, regions):
     client.post("/accounts/register/", {**REGISTRATION, "credit_code": "91350100M000100Y43"})
     client.post("/accounts/logout/")
-    response = client.post("/accounts/register/", {**REGISTRATION, "username": "other",
+    response = client.post("/accounts/register/", {**REGISTRATION, "name": "另一家建设有限公司", "username": "other",
                                                    "credit_code": "91350100m000100y43"})
     assert response.status_code == 400
     assert "该统一社会信用代码已被注册" in response.content.decode()
@@ -76,3 +78,14 @@ def test_registration_in_an_unknown_region_is_refused(client, regions):
                                                    "credit_code": "91350100M000100Y43"})
     assert response.status_code == 400
     assert not Organization.objects.exists()
+
+
+def test_registration_with_letters_in_the_division_code_is_refused_in_chinese(client, regions):
+    entries = Entry.objects.count()
+    code = make_code("91A50100M000100Y4")
+    response = client.post("/accounts/register/", {**REGISTRATION, "credit_code": code})
+    assert response.status_code == 400
+    assert "统一社会信用代码的第 3 至 8 位是登记管理机关行政区划码，只能是数字；“A50100”不符合（GB 32100-2015）。" in \
+        response.content.decode()
+    assert not Organization.objects.exists()
+    assert Entry.objects.count() == entries

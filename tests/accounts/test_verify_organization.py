@@ -5,7 +5,7 @@ from tests.factories import make_org
 
 
 def test_county_staff_verify_a_company_of_their_county(client, tongjiang_staff):
-    org = make_org("bidder", "511921")
+    org = make_org("bidder", "511921", verified=False)
     client.force_login(tongjiang_staff)
     with capture_events() as events:
         response = client.post(f"/accounts/organizations/{org.pk}/verify/")
@@ -19,7 +19,7 @@ def test_county_staff_verify_a_company_of_their_county(client, tongjiang_staff):
 
 
 def test_county_staff_are_refused_in_another_county(client, nanjiang_staff):
-    org = make_org("bidder", "511921")
+    org = make_org("bidder", "511921", verified=False)
     client.force_login(nanjiang_staff)
     before = Entry.objects.count()
     response = client.post(f"/accounts/organizations/{org.pk}/verify/")
@@ -29,14 +29,14 @@ def test_county_staff_are_refused_in_another_county(client, nanjiang_staff):
 
 
 def test_city_staff_act_in_every_county(client, city_staff):
-    org = make_org("bidder", "511923")
+    org = make_org("bidder", "511923", verified=False)
     client.force_login(city_staff)
     assert client.post(f"/accounts/organizations/{org.pk}/verify/").status_code == 302
     assert Organization.objects.get(pk=org.pk).verified_at is not None
 
 
 def test_regulators_may_read_but_never_write(client, city_regulator):
-    org = make_org("bidder", "511921")
+    org = make_org("bidder", "511921", verified=False)
     client.force_login(city_regulator)
     page = client.get("/accounts/organizations/")
     assert page.status_code == 200
@@ -49,7 +49,7 @@ def test_regulators_may_read_but_never_write(client, city_regulator):
 
 
 def test_county_staff_list_only_their_county(client, tongjiang_staff):
-    mine, theirs = make_org("bidder", "511921"), make_org("bidder", "511922")
+    mine, theirs = make_org("bidder", "511921", verified=False), make_org("bidder", "511922", verified=False)
     client.force_login(tongjiang_staff)
     body = client.get("/accounts/organizations/").content.decode()
     assert mine.name in body
@@ -62,7 +62,7 @@ def test_bidders_cannot_list_organizations(client, make_user):
 
 
 def test_verifying_twice_is_refused_with_a_message(client, city_staff):
-    org = make_org("bidder", "511921")
+    org = make_org("bidder", "511921", verified=False)
     client.force_login(city_staff)
     client.post(f"/accounts/organizations/{org.pk}/verify/")
     before = Entry.objects.count()
