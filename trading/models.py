@@ -244,6 +244,8 @@ class BidUpload(models.Model):
         OPEN = "open", _("Uploading")
         FINALIZED = "finalized", _("Finalized")
         REFUSED = "refused", _("Refused")
+        ABANDONED = "abandoned", _("Abandoned by the bidder")
+        EXPIRED = "expired", _("Expired at the deadline")
 
     id = models.UUIDField(primary_key=True, editable=False)
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="uploads")
@@ -256,6 +258,9 @@ class BidUpload(models.Model):
     storage_name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tender", "organization", "status"], name="upload_open_per_bidder")]
 
     def __str__(self):
         return str(self.id)
@@ -293,6 +298,27 @@ class Bid(models.Model):
 
     def __str__(self):
         return self.receipt_no
+
+
+class SealedLogEntry(models.Model):
+    """A bid event logged before the deadline as a commitment only (招标投标法 art. 22: before the
+    deadline nobody may learn who or how many have bid). The trading log entry `seq` carries
+    SHA-256(`document`); at the deadline the document, with its random nonce, is published in a
+    `bid.revealed` entry (`revealed_seq`), so anyone can recompute the commitment.
+    See docs/trading-log-commitments.md."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="sealed_log")
+    seq = models.BigIntegerField(unique=True)  # the commitment's trading log entry
+    commitment = models.CharField(max_length=64)
+    document = models.TextField()  # canonical JSON: exactly the bytes that were hashed
+    revealed_seq = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["tender", "revealed_seq"], name="sealed_log_unrevealed")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.commitment[:12]}"
 
 
 class Opening(models.Model):

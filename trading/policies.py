@@ -1,7 +1,10 @@
 """Who may do what to projects and tenders (registered in accounts.permissions)."""
 
+from django.utils import timezone
+
 from accounts.models import Role
-from accounts.permissions import has_role, policy
+from accounts.permissions import has_role, policy, scope_region_ids
+from records import queries as records_queries
 
 from .models import Tender
 
@@ -86,8 +89,27 @@ def manage_bid(user, bid):
 
 @policy("bid.count", read_only=True)
 def count_bids(user, tender):
-    """Staff and regulators see how many bids are in and when each arrived, never their contents."""
-    return has_role(user, Role.STAFF, tender.region) or has_role(user, Role.REGULATOR, tender.region)
+    """From the deadline on, staff and regulators see how many bids are in and when each arrived, never
+    their contents. Before it, nobody learns who or how many have bid (招标投标法 art. 22)."""
+    return bidding_closed(tender) and (
+        has_role(user, Role.STAFF, tender.region) or has_role(user, Role.REGULATOR, tender.region))
+
+
+def bidding_closed(tender, now=None):
+    return (now or timezone.now()) >= tender.bid_deadline
+
+
+def supervised_bid_receipts(user):
+    """Receipt records of bids a supervisor may read: those of tenders in their scope whose deadline has
+    passed. A receipt record names no region or tender itself (trading.actions.receipt_pdf)."""
+    from .models import Bid
+
+    ids = scope_region_ids(user, Role.STAFF) | scope_region_ids(user, Role.REGULATOR)
+    return Bid.objects.filter(tender__region_id__in=ids, tender__bid_deadline__lte=timezone.now(),
+                              receipt_record__isnull=False).values("receipt_record_id")
+
+
+records_queries.supervise_bid_receipts_with(supervised_bid_receipts)
 
 
 @policy("opening.attend", read_only=True)

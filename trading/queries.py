@@ -1,11 +1,12 @@
 """Read-side queries for the portal and the staff pages."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from .models import Tender
+from .models import Bid, Objection, Tender
 
 PUBLIC_STATUSES = [s for s in Tender.Status.values if s not in ("draft", "submitted", "returned")]
 
@@ -14,6 +15,7 @@ STAGES = {
     "announced": _("Announced"),
     "documents": _("Documents available"),
     "bidding": _("Accepting bids"),
+    "paused": pgettext_lazy("tender stage", "Paused"),
     "closed": _("Bids closed"),
     "evaluation": _("Opening and evaluation"),
     "result": _("Result"),
@@ -21,9 +23,29 @@ STAGES = {
 }
 
 
+PAUSE_REASON = _("An objection to the tender documents awaits the tenderer's answer: the procedure is "
+                 "paused until it is answered (Regulations, art. 22).")
+LIVE = ("published", "closed")
+
+
+def _unanswered_objection():
+    return Exists(Objection.objects.filter(tender=OuterRef("pk"), answered_at__isnull=True))
+
+
+def is_paused(tender):
+    """A live tender with an unanswered objection to its documents (实施条例 art. 22). Uses the
+    `objection_pending` annotation of portal_tenders when present (one query for a whole page)."""
+    if tender.status not in LIVE:
+        return False
+    pending = getattr(tender, "objection_pending", None)
+    return pending if pending is not None else paused_objections(tender).exists()
+
+
 def stage_of(tender, now=None):
     now = now or timezone.now()
-    if tender.status in ("published", "closed"):
+    if tender.status in LIVE:
+        if is_paused(tender):
+            return "paused"
         if now < tender.documents_from:
             return "announced"
         if now < tender.documents_until:
@@ -40,14 +62,20 @@ def stage_of(tender, now=None):
     return tender.status
 
 
+def pause_reason(stage):
+    return PAUSE_REASON if stage == "paused" else None
+
+
 def stage_filter(stage, now=None):
     now = now or timezone.now()
-    live = Q(status__in=["published", "closed"])
+    paused = Q(status__in=LIVE) & _unanswered_objection()
+    live = Q(status__in=LIVE) & ~_unanswered_objection()
     return {
         "announced": live & Q(documents_from__gt=now),
         "documents": live & Q(documents_from__lte=now, documents_until__gt=now),
         "bidding": live & Q(documents_until__lte=now, bid_deadline__gt=now),
-        "open": live & Q(bid_deadline__gt=now),
+        "paused": paused,
+        "open": Q(status__in=LIVE, bid_deadline__gt=now),
         "closed": live & Q(bid_deadline__lte=now),
         "evaluation": Q(status__in=["opening", "opened", "evaluating", "evaluated"]),
         "result": Q(status__in=["publicizing", "awarded"]),
@@ -56,7 +84,8 @@ def stage_filter(stage, now=None):
 
 
 def portal_tenders(*, region=None, city_only=False, category=None, stage=None, q=None, date_from=None, date_to=None):
-    qs = Tender.objects.filter(status__in=PUBLIC_STATUSES).select_related("region")
+    qs = Tender.objects.filter(status__in=PUBLIC_STATUSES).select_related("region").annotate(
+        objection_pending=_unanswered_objection())
     if region is not None:
         qs = qs.filter(region=region) if city_only or region.parent_id else qs
     if category:
@@ -77,6 +106,22 @@ def portal_tenders(*, region=None, city_only=False, category=None, stage=None, q
 def paused_objections(tender):
     """Unanswered objections: the procedure is paused for that matter (实施条例 art. 22)."""
     return tender.objections.filter(answered_at__isnull=True)
+
+
+def own_bids(user):
+    """The bids a user may list: its own organization's, whatever the time. Nobody else's, before or after
+    the deadline (after it, staff read bids through the opening, never through this list)."""
+    return Bid.objects.filter(organization_id=getattr(user, "organization_id", None) or -1)
+
+
+def bid_arrivals(user, tender):
+    """When each live bid arrived, for staff and regulators of the region, from the deadline on only
+    (招标投标法 art. 22); None for anyone else."""
+    from accounts.permissions import can
+
+    if not can(user, "bid.count", tender):
+        return None
+    return list(tender.bids.filter(status=Bid.Status.SUBMITTED).values_list("submitted_at", flat=True))
 
 
 class IdPaginator(Paginator):

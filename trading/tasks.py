@@ -29,3 +29,11 @@ def opening_record_task(tender_id):
     from .actions.opening_record import produce_opening_record
 
     return produce_opening_record(tender_id)
+
+
+@task()
+def expire_uploads_task(tender_id):
+    """Some minutes after the deadline: expire uploads that were busy when bidding closed."""
+    from .actions.bids import sweep_expired_uploads
+
+    return sweep_expired_uploads(tender_id)

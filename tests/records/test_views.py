@@ -206,3 +206,61 @@ def test_download_needs_a_signed_in_user_and_an_existing_record(client, city_reg
     assert client.get(reverse("records:download", args=[produced_report.pk])).status_code == 302
     login(client, city_regulator)
     assert client.get(reverse("records:download", args=[produced_report.pk + 999])).status_code == 404
+
+
+# --- bid receipts: who has bid stays secret until the deadline (招标投标法 art. 22) ---------------
+
+@pytest.fixture
+def receipt_before_deadline(platform_pki, regions):
+    """A bid on a 通江县 tender and its receipt record, produced as the platform does after finalize."""
+    from django.test import Client
+
+    from tests.trading.bidding import bidder_with_keys, published_tender, submit
+    from trading.actions.receipt_pdf import produce_receipt_pdf
+
+    tender = published_tender()
+    bidder = bidder_with_keys()
+    bid = submit(Client(), tender, bidder)
+    return tender, bidder, Record.objects.get(pk=produce_receipt_pdf(bid["id"]))
+
+
+@pytest.mark.parametrize(("role", "region"), [("staff", "511921"), ("staff", "511900"), ("regulator", "511921"),
+                                              ("regulator", "511900")])
+def test_supervisors_neither_list_nor_read_a_bid_receipt_before_the_deadline_and_do_after(
+        client, make_user, receipt_before_deadline, role, region):
+    import time_machine
+
+    tender, bidder, record = receipt_before_deadline
+    supervisor = make_user(role, region)
+    login(client, supervisor)
+    listing = client.get(reverse("records:list"))
+    assert list(listing.context["page"].object_list) == []
+    assert bidder.organization.name not in listing.content.decode()
+    assert client.get(reverse("records:download", args=[record.pk])).status_code == 403
+
+    with time_machine.travel(tender.bid_deadline, tick=False):
+        login(client, supervisor)
+        assert list(client.get(reverse("records:list")).context["page"].object_list) == [record]
+        assert client.get(reverse("records:download", args=[record.pk])).status_code == 200
+
+
+def test_after_the_deadline_staff_of_another_county_still_do_not_see_the_receipt(
+        client, make_user, receipt_before_deadline):
+    import time_machine
+
+    tender, _bidder, record = receipt_before_deadline
+    nanjiang = make_user("staff", "511922")
+    with time_machine.travel(tender.bid_deadline, tick=False):
+        login(client, nanjiang)
+        assert list(client.get(reverse("records:list")).context["page"].object_list) == []
+        assert client.get(reverse("records:download", args=[record.pk])).status_code == 403
+
+
+def test_a_bid_receipt_record_and_its_log_entry_name_no_tender_or_region(receipt_before_deadline):
+    from ledger.models import Entry
+
+    tender, bidder, record = receipt_before_deadline
+    assert (record.tender_ref, record.region_id, record.organization_id) == ("", None, bidder.organization_id)
+    entry = Entry.objects.get(seq=record.ledger_seq)
+    assert (entry.action, entry.region_code, entry.tender_ref, entry.actor_id) == ("record.signed", "", "", None)
+    assert tender.code not in entry.payload and bidder.organization.name not in entry.payload

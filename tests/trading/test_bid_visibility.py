@@ -1,6 +1,8 @@
-"""Staff and regulators see how many bids are in and when, never their contents; the receipt PDF."""
+"""From the deadline on, staff and regulators see how many bids are in and when, never their contents;
+the receipt PDF."""
 
 import pytest
+import time_machine
 
 from records.models import Record
 from tests.factories import make_user
@@ -14,12 +16,15 @@ def tender(platform_pki, regions):
     return published_tender()
 
 
-def test_staff_see_the_count_and_arrival_times_but_no_bid_details(client, tender):
+def test_staff_see_the_count_and_arrival_times_from_the_deadline_on_but_no_bid_details(client, tender):
     bidder = bidder_with_keys()
     bid = submit(client, tender, bidder)
     staff = make_user("staff", "511921")
     client.force_login(staff)
-    page = client.get(f"/tenders/{tender.pk}/")
+    assert client.get(f"/tenders/{tender.pk}/").context["arrivals"] is None  # 招标投标法 art. 22
+    with time_machine.travel(tender.bid_deadline, tick=False):
+        client.force_login(staff)  # a month later: a new session
+        page = client.get(f"/tenders/{tender.pk}/")
     body = page.content.decode()
     assert len(page.context["arrivals"]) == 1
     assert 'id="bid-count"' in body
@@ -30,8 +35,10 @@ def test_staff_see_the_count_and_arrival_times_but_no_bid_details(client, tender
 
 def test_a_regulator_of_another_county_sees_no_count(client, tender):
     submit(client, tender, bidder_with_keys())
-    client.force_login(make_user("regulator", "511922"))
-    assert client.get(f"/tenders/{tender.pk}/").context.get("arrivals") is None
+    regulator = make_user("regulator", "511922")
+    with time_machine.travel(tender.bid_deadline, tick=False):
+        client.force_login(regulator)
+        assert client.get(f"/tenders/{tender.pk}/").context.get("arrivals") is None
 
 
 def test_the_bidder_sees_its_own_bid_on_the_tender_page(client, tender):

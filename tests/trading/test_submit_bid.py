@@ -1,13 +1,14 @@
 """Submitting sealed bids through the API: receipts, refusals (nothing stored as submitted), scope."""
 
 import datetime
+import json
 
 import pytest
 import time_machine
 
 from ledger.models import Entry
 from tests.trading.bidding import bidder_with_keys, finalize, published_tender, sealed_bid, submit, upload
-from trading.models import Bid, BidUpload
+from trading.models import Bid, BidUpload, SealedLogEntry
 from trading.receipts import verify_receipt
 
 
@@ -19,6 +20,12 @@ def tender(platform_pki, regions):
 @pytest.fixture
 def bidder(regions):
     return bidder_with_keys()
+
+
+def sealed_actions(tender):
+    """The bid events the log sealed for the tender, in order (revealed only at the deadline)."""
+    return [json.loads(d)["action"] for d in SealedLogEntry.objects.filter(tender=tender).values_list("document",
+                                                                                                     flat=True)]
 
 
 def _seal_pem():
@@ -40,8 +47,14 @@ def test_a_sealed_bid_is_accepted_with_a_signed_receipt(client, tender, bidder, 
     assert receipt["envelope_sha256"] == digest
     assert receipt["tender"] == tender.code
     assert receipt["credit_code"] == bidder.organization.credit_code
+    # Before the deadline the log names no one: the entry carries only the commitment on the receipt.
     entry = Entry.objects.get(seq=receipt["ledger_seq"])
-    assert (entry.action, entry.tender_ref) == ("bid.submitted", tender.code)
+    assert (entry.action, entry.actor_id, entry.actor_name, entry.region_code, entry.tender_ref) == (
+        "bid.committed", None, "system", "", "")
+    assert json.loads(entry.payload) == {"format": "bid-commitment/1", "commitment": receipt["ledger_commitment"]}
+    document = json.loads(SealedLogEntry.objects.get(seq=entry.seq).document)
+    assert (document["action"], document["tender"], document["payload"]["receipt_no"]) == (
+        "bid.submitted", tender.code, receipt["receipt_no"])
 
 
 def test_a_tampered_receipt_does_not_verify(client, tender, bidder):
@@ -57,14 +70,14 @@ def test_a_second_bid_replaces_the_first(client, tender, bidder):
     second = submit(client, tender, bidder, price=90)
     assert Bid.objects.get(pk=first["id"]).status == "replaced"
     assert Bid.objects.get(pk=second["id"]).status == "submitted"
-    assert Entry.objects.filter(action="bid.replaced").count() == 1
+    assert sealed_actions(tender).count("bid.replaced") == 1
 
 
 def test_a_bidder_withdraws_before_the_deadline(client, tender, bidder):
     bid = submit(client, tender, bidder)
     response = client.post(f"/api/bids/{bid['id']}/withdraw/")
     assert (response.status_code, response.json()["status"]) == (200, "withdrawn")
-    assert Entry.objects.filter(action="bid.withdrawn").count() == 1
+    assert sealed_actions(tender).count("bid.withdrawn") == 1
 
 
 def _refused(response, code, status=400):
@@ -127,7 +140,7 @@ def test_an_unencrypted_file_is_refused_at_finalize(client, tender, bidder):
     plain = b"%PDF-1.7 this is a plain, unencrypted bid" * 100
     client.force_login(bidder)
     _refused(finalize(client, upload(client, tender, plain), hashlib.sha256(plain).hexdigest()), "bad_magic")
-    assert Entry.objects.filter(action="bid.refused").count() == 1
+    assert sealed_actions(tender) == ["bid.upload_created", "bid.refused"]
 
 
 @pytest.mark.parametrize(("mutate", "code"), [
@@ -228,6 +241,8 @@ def test_a_part_larger_than_the_part_size_is_refused(client, platform_pki, regio
     assert BidUpload.objects.get(pk=upload_id).received == 0
 
 
-def test_a_malformed_upload_id_is_not_found(client, tender, bidder):
+def test_a_malformed_upload_id_is_refused(client, tender, bidder):
     client.force_login(bidder)
-    assert client.get("/api/uploads/not-a-uuid-0000-0000-0000-000000000000/").status_code == 404
+    response = client.get("/api/uploads/not-a-uuid-0000-0000-0000-000000000000/")
+    assert (response.status_code, response.json()["code"], response.json()["parameter"]) == (
+        400, "invalid_parameter", "id")  # like every id of the API (issue 9 item 10)

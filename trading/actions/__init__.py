@@ -4,6 +4,7 @@ Split by subject to keep files readable; import from here: `from trading import 
 """
 
 from .bids import (  # noqa: F401
+    abandon_upload,
     create_upload,
     finalize_upload,
     receive_part,

@@ -3,6 +3,8 @@
 The server never sees a bid's content: it checks the envelope's structure and the bidder's signature,
 stamps the server's time, and refuses anything after the deadline (电子招标投标办法)."""
 
+import datetime
+import secrets
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -10,20 +12,31 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actions import check_organization_verified
 from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.models import PublicKey
 from accounts.permissions import check
 from ledger import chain
 from ledger.canonical import utc_iso
-from realtime import groups
-from realtime.events import send_event_on_commit
 
-from .. import bidstore
+from .. import bidstore, sealed_log
 from ..models import Bid, BidUpload, Tender
 from ..receipts import RECEIPT_FORMAT, sign_receipt
 from ..sealing.envelope import EnvelopeError, check_structure
 
 PART_SIZE = 8 * 1024 * 1024
+# Unfinished uploads one bidder may hold per tender: a resumed upload plus a fresh one is enough, and
+# the platform's disk is not an open store (each may be as large as the tender allows).
+MAX_OPEN_UPLOADS = 2
+UPLOAD_SWEEP_DELAY = datetime.timedelta(minutes=15)  # longer than any one part or envelope check takes
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
+
+
+def new_receipt_no():
+    """An unguessable receipt number. A count per tender would tell a bidder holding R0003 that two
+    others have bid (招标投标法 art. 22)."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(15))
+    return f"R-{chars[:5]}-{chars[5:10]}-{chars[10:]}"
 
 
 def _deadline_passed(tender, now):
@@ -41,10 +54,13 @@ def create_upload(*, actor, tender_id, size):
         raise DomainError("invalid_size", _("Give the size of the sealed bid in bytes."), field="size")
     with transaction.atomic():
         try:
-            tender = Tender.objects.select_related("region__parent").get(pk=tender_id)
+            # Locked: the open-upload bound below is checked and kept under it, and the deadline's
+            # reveal (close_bidding) waits for the commitment logged here.
+            tender = Tender.objects.select_for_update(of=("self",)).select_related("region__parent").get(pk=tender_id)
         except (Tender.DoesNotExist, ValueError, TypeError):
             raise NotFound(_("No such tender.")) from None
         check(actor, "bid.submit", tender)
+        check_organization_verified(actor.organization)
         if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or not hasattr(tender, "opening_key"):
             raise DomainError("not_accepting_bids", _("This tender does not accept bids."), http_status=409)
         if _deadline_passed(tender, timezone.now()):
@@ -52,10 +68,18 @@ def create_upload(*, actor, tender_id, size):
         if size > tender.max_bid_bytes:
             raise DomainError("bid_too_large", _("The bid is larger than this tender allows (%(limit)s MB).")
                               % {"limit": tender.max_bid_bytes // 2**20}, http_status=413)
+        open_uploads = BidUpload.objects.filter(tender=tender, organization_id=actor.organization_id,
+                                                status=BidUpload.Status.OPEN).count()
+        if open_uploads >= MAX_OPEN_UPLOADS:
+            raise DomainError("too_many_open_uploads",
+                              _("Your organization already has %(n)s unfinished uploads for this tender: continue "
+                                "one of them or discard it first.") % {"n": open_uploads}, http_status=409)
         upload_id = uuid.uuid4()
         name = bidstore.create(f"bids/{tender.pk}/{upload_id}.sealed")
         upload = BidUpload.objects.create(id=upload_id, tender=tender, organization_id=actor.organization_id,
                                           user=actor, declared_size=size, storage_name=name)
+        sealed_log.log_bid_event("bid.upload_created", actor=actor, tender_id=tender.pk,
+                                 payload={"upload": str(upload_id), "size": size})
     return upload
 
 
@@ -79,8 +103,7 @@ def receive_part(*, actor, upload_id, offset, stream, length, sha256=None):
     sha256 = sha256.strip().lower() if sha256 else None
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
-        if upload.status != BidUpload.Status.OPEN:
-            raise DomainError("upload_closed", _("This upload is closed."), http_status=409)
+        _check_open(upload)
         if _deadline_passed(upload.tender, timezone.now()):
             raise _refuse_deadline()
         if offset != upload.received:
@@ -105,13 +128,36 @@ def receive_part(*, actor, upload_id, offset, stream, length, sha256=None):
     return upload
 
 
+def _check_open(upload):
+    if upload.status == BidUpload.Status.EXPIRED:
+        raise _refuse_deadline()
+    if upload.status != BidUpload.Status.OPEN:
+        raise DomainError("upload_closed", _("This upload is closed."), http_status=409)
+
+
 def _refuse_upload(upload, code, actor):
     """Record a refusal in its own transaction (the caller's is rolled back by the error)."""
     with transaction.atomic():
         BidUpload.objects.filter(pk=upload.pk).update(status=BidUpload.Status.REFUSED, refusal_code=code)
-        chain.append("bid.refused", actor=actor, role="bidder", region=upload.tender.region,
-                     tender_ref=upload.tender.code, payload={"upload": str(upload.pk), "code": code})
+        sealed_log.log_bid_event("bid.refused", actor=actor, tender_id=upload.tender_id,
+                                 payload={"upload": str(upload.pk), "code": code})
     transaction.on_commit(lambda: bidstore.delete(upload.storage_name))
+
+
+def abandon_upload(*, actor, upload_id):
+    """The bidder discards an unfinished upload: its file is deleted and it no longer counts toward
+    MAX_OPEN_UPLOADS."""
+    with transaction.atomic():
+        upload = access_upload(actor, upload_id, for_update=True)
+        if upload.status != BidUpload.Status.OPEN:
+            raise DomainError("upload_closed", _("This upload is closed."), http_status=409)
+        upload.status = BidUpload.Status.ABANDONED
+        upload.save(update_fields=["status", "updated_at"])
+        sealed_log.log_bid_event("bid.upload_abandoned", actor=actor, tender_id=upload.tender_id,
+                                 payload={"upload": str(upload.pk), "received": upload.received})
+        name = upload.storage_name
+        transaction.on_commit(lambda: bidstore.delete(name))
+    return upload
 
 
 ENVELOPE_MESSAGES = {
@@ -133,10 +179,10 @@ def finalize_upload(*, actor, upload_id, sha256=None):
     sha256 = (sha256 or "").strip().lower() or None
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
+        check_organization_verified(actor.organization)
         # No lock on the tender while a large envelope is checked: other bidders finalize meanwhile.
         tender = Tender.objects.select_related("region", "opening_key").get(pk=upload.tender_id)
-        if upload.status != BidUpload.Status.OPEN:
-            raise DomainError("upload_closed", _("This upload is closed."), http_status=409)
+        _check_open(upload)
         now = timezone.now()
         refusal = None
         if _deadline_passed(tender, now):
@@ -173,28 +219,32 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         upload = access_upload(actor, upload_id, for_update=True)
         tender = Tender.objects.select_for_update(of=("self",)).select_related("region").get(pk=upload.tender_id)
         now = timezone.now()
-        if upload.status != BidUpload.Status.OPEN or _deadline_passed(tender, now):
-            raise _refuse_deadline() if _deadline_passed(tender, now) else DomainError(
-                "upload_closed", _("This upload is closed."), http_status=409)
+        if _deadline_passed(tender, now):
+            raise _refuse_deadline()
+        _check_open(upload)
         previous = list(Bid.objects.select_for_update().filter(tender=tender, organization_id=upload.organization_id,
                                                                status=Bid.Status.SUBMITTED))
         for old in previous:
             old.status = Bid.Status.REPLACED
             old.save(update_fields=["status"])
-            chain.append("bid.replaced", actor=actor, role="bidder", region=tender.region, tender_ref=tender.code,
-                         payload={"bid": old.pk, "receipt_no": old.receipt_no})
-        number = Bid.objects.filter(tender=tender).count() + 1
-        receipt_no = f"{tender.code}-R{number:04d}"
+            sealed_log.log_bid_event("bid.replaced", actor=actor, tender_id=tender.pk, now=now,
+                                     payload={"bid": old.pk, "receipt_no": old.receipt_no})
+        receipt_no = new_receipt_no()
         org = actor.organization
         receipt = {
             "format": RECEIPT_FORMAT, "receipt_no": receipt_no, "tender": tender.code, "tender_title": tender.title,
             "bidder": org.name, "credit_code": org.credit_code, "envelope_sha256": info.sha256,
             "size": upload.declared_size, "received_at": utc_iso(now), "upload": str(upload.pk),
         }
-        entry = chain.append("bid.submitted", actor=actor, role="bidder", region=tender.region, tender_ref=tender.code,
-                             payload={"receipt_no": receipt_no, "organization": org.pk, "sha256": info.sha256,
-                                      "size": upload.declared_size, "replaces": [b.receipt_no for b in previous]})
+        entry, commitment = sealed_log.log_bid_event(
+            "bid.submitted", actor=actor, tender_id=tender.pk, now=now,
+            payload={"receipt_no": receipt_no, "organization": org.pk, "credit_code": org.credit_code,
+                     "sha256": info.sha256, "size": upload.declared_size, "upload": str(upload.pk),
+                     "replaces": [b.receipt_no for b in previous]})
+        # The bidder's own evidence that the log recorded its bid when it arrived: the entry and the
+        # commitment revealed at the deadline (docs/trading-log-commitments.md).
         receipt["ledger_seq"] = entry.seq
+        receipt["ledger_commitment"] = commitment
         receipt_text, signature = sign_receipt(receipt, seal_key)
         bid = Bid.objects.create(tender=tender, organization=org, submitted_by=actor, upload=upload,
                                  envelope=upload.storage_name, size=upload.declared_size, sha256=info.sha256,
@@ -202,7 +252,7 @@ def finalize_upload(*, actor, upload_id, sha256=None):
                                  receipt_signature=signature)
         upload.status = BidUpload.Status.FINALIZED
         upload.save(update_fields=["status", "updated_at"])
-        send_event_on_commit(groups.tender(tender.pk), "tender.bids_changed", {"tender": tender.pk})
+        # No realtime event: anyone listening to the tender would learn that someone has bid.
         transaction.on_commit(lambda: _receipt_pdf(bid.pk))
     return bid
 
@@ -223,18 +273,63 @@ def _receipt_pdf(bid_id):
 def withdraw_bid(*, actor, bid_id):
     with transaction.atomic():
         try:
-            bid = Bid.objects.select_for_update(of=("self",)).select_related("tender__region").get(pk=bid_id)
+            tender_id = Bid.objects.values_list("tender_id", flat=True).get(pk=bid_id)
         except (Bid.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
+        # The tender first, then the bid: finalize locks in that order, so the two never deadlock.
+        tender = sealed_log.lock_tender(tender_id)
+        bid = Bid.objects.select_for_update(of=("self",)).get(pk=bid_id)
+        bid.tender = tender
         check(actor, "bid.manage", bid)
         if bid.status != Bid.Status.SUBMITTED:
             raise DomainError("not_submitted", _("Only a submitted bid can be withdrawn."), http_status=409)
         now = timezone.now()
-        if _deadline_passed(bid.tender, now):
+        if _deadline_passed(tender, now):
             raise _refuse_deadline()
         bid.status, bid.withdrawn_at = Bid.Status.WITHDRAWN, now
         bid.save(update_fields=["status", "withdrawn_at"])
-        chain.append("bid.withdrawn", actor=actor, role="bidder", region=bid.tender.region,
-                     tender_ref=bid.tender.code, payload={"bid": bid.pk, "receipt_no": bid.receipt_no})
-        send_event_on_commit(groups.tender(bid.tender_id), "tender.bids_changed", {"tender": bid.tender_id})
+        sealed_log.log_bid_event("bid.withdrawn", actor=actor, tender_id=tender.pk, now=now,
+                                 payload={"bid": bid.pk, "receipt_no": bid.receipt_no})
     return bid
+
+
+def close_bidding(tender):
+    """At the deadline, inside start_opening's transaction with the tender locked: publish what the
+    trading log sealed before it (trading.sealed_log) and expire the uploads nobody finished."""
+    sealed_log.reveal(tender)
+    # An upload busy right now (a part being written, an envelope being checked) is skipped rather than
+    # waited for with the tender locked; the follow-up sweep scheduled here expires it if still open.
+    expire_uploads(tender, skip_locked=True)
+    tender_id = tender.pk
+    transaction.on_commit(lambda: _schedule_upload_sweep(tender_id))
+
+
+def _schedule_upload_sweep(tender_id):
+    from ..tasks import expire_uploads_task
+
+    expire_uploads_task.using(run_after=timezone.now() + UPLOAD_SWEEP_DELAY).enqueue(tender_id)
+
+
+def expire_uploads(tender, *, skip_locked=False):
+    """Expire the unfinished uploads of a tender past its deadline and delete their files, each logged.
+    Who started them may be logged now: the deadline has passed (招标投标法 art. 22)."""
+    expired = list(BidUpload.objects.select_for_update(skip_locked=skip_locked)
+                   .filter(tender=tender, status=BidUpload.Status.OPEN).order_by("created_at", "id"))
+    for upload in expired:
+        upload.status = BidUpload.Status.EXPIRED
+        upload.save(update_fields=["status", "updated_at"])
+        chain.append("bid.upload_expired", role="system", region=tender.region, tender_ref=tender.code, payload={
+            "upload": str(upload.pk), "organization": upload.organization_id, "received": upload.received,
+            "size": upload.declared_size})
+    names = [u.storage_name for u in expired]
+    transaction.on_commit(lambda: [bidstore.delete(name) for name in names])
+    return expired
+
+
+def sweep_expired_uploads(tender_id):
+    """The follow-up sweep (a background task a while after the deadline)."""
+    with transaction.atomic():
+        tender = Tender.objects.select_related("region").get(pk=tender_id)
+        if not _deadline_passed(tender, timezone.now()):
+            return 0
+        return len(expire_uploads(tender))

@@ -26,8 +26,10 @@ def produce_receipt_pdf(bid_id):
         "received_at": bid.submitted_at.astimezone(datetime.UTC), "receipt_no": bid.receipt_no,
         "upload_id": str(bid.upload_id),
     }
-    record = produce_record("bid_receipt", data, tender_ref=bid.tender.code, region=bid.tender.region,
-                            organization=bid.organization)
+    # No region or tender on the record: its `record.signed` log entry and the record lists would tell
+    # who has bid before the deadline (招标投标法 art. 22). Supervisors reach it through the bid
+    # (trading.policies.supervised_bid_receipts), from the deadline on.
+    record = produce_record("bid_receipt", data, tender_ref="", region=None, organization=bid.organization)
     with transaction.atomic():
         Bid.objects.filter(pk=bid.pk, receipt_record__isnull=True).update(receipt_record=record)
     return record.pk
