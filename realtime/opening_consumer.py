@@ -4,8 +4,8 @@ once, joins the hall's group, and hands each client message to one opening actio
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
 from accounts.permissions import can
@@ -14,6 +14,7 @@ from . import groups
 from .consumers import CLOSE_FORBIDDEN
 from .events import stream_events_after
 from .models import ClientMessage
+from .protocol import ProtocolConsumer, error_reply
 
 
 def _handlers():
@@ -25,14 +26,16 @@ def _handlers():
             actor=user, tender_id=tender, share_b64=str(data.get("share", ""))),
         "record.confirm": lambda user, tender, data: opening.confirm_record(actor=user, tender_id=tender),
         "record.object": lambda user, tender, data: opening.confirm_record(
-            actor=user, tender_id=tender, objection_text=str(data.get("text", ""))),
+            actor=user, tender_id=tender, objection_text=data.get("text", "")),
         "objection.answer": lambda user, tender, data: opening.answer_objection_on_spot(
-            actor=user, confirmation_id=data.get("confirmation"), answer=str(data.get("answer", ""))),
+            actor=user, confirmation_id=data.get("confirmation"), answer=data.get("answer", "")),
+        "objections.answer": lambda user, tender, data: opening.answer_objections_on_spot(
+            actor=user, tender_id=tender, confirmation_ids=data.get("confirmations"), answer=data.get("answer", "")),
         "opening.close": lambda user, tender, data: opening.close_opening(actor=user, tender_id=tender),
     }
 
 
-class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
+class OpeningHallConsumer(ProtocolConsumer):
     async def connect(self):
         self.user = self.scope.get("user")
         self.tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
@@ -89,17 +92,14 @@ class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        if not isinstance(content, dict) or not isinstance(content.get("id"), str) or not 0 < len(content["id"]) <= 64:
-            await self.send_json({"type": "error", "id": None, "data": {"code": "bad_message",
-                                                                        "detail": "messages need an id"}})
-            return
+        """`content` was checked by ProtocolConsumer: `{"id": str, "type": str, "data": dict}`."""
         reply = await database_sync_to_async(self._handle)(content)
         await self.send_json(reply)
 
     def _handle(self, content):
         """Apply a client message at most once: its id is claimed in the same transaction as the action."""
-        handler = _handlers().get(content.get("type"))
-        data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        handler = _handlers().get(content["type"])
+        data = content["data"]
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -108,15 +108,13 @@ class OpeningHallConsumer(AsyncJsonWebsocketConsumer):
             except IntegrityError:  # a repeated id is answered, never applied twice
                 return ClientMessage.objects.get(user=self.user, stream=self.group, message_id=content["id"]).reply
             if handler is None:
-                reply = {"type": "error", "id": content["id"],
-                         "data": {"code": "unknown_type", "detail": "unknown message type"}}
+                reply = error_reply(content["id"], "unknown_type", _("Unknown message type."))
             else:
                 try:
                     handler(self.user, self.tender_id, data)  # each action is atomic: a refusal undoes only itself
                     reply = {"type": "ack", "id": content["id"], "data": {}}
                 except DomainError as exc:
-                    reply = {"type": "error", "id": content["id"],
-                             "data": {"code": exc.code, "detail": str(exc.message)}}
+                    reply = error_reply(content["id"], exc.code, exc.message)
             claim.reply = reply
             claim.save(update_fields=["reply"])
         return reply

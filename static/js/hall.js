@@ -2,6 +2,7 @@
 // reconnecting with last_seq, client message ids answered by ack/error).
 import { readJson } from "./api.js";
 import { decryptShare, importKeyFile } from "./sealing.js";
+import { explainSealingError } from "./sealing-text.js";
 
 const config = readJson("hall-config");
 const msg = config.messages;
@@ -11,6 +12,7 @@ let lastSeq = null;
 let socket = null;
 let clockOffset = 0;
 const pending = new Map();
+const selected = new Set(); // objections the host ticked, kept across re-renders
 
 function text(node, value) { node.textContent = value ?? ""; return node; }
 function li(content, cls) { const item = document.createElement("li"); text(item, content); if (cls) item.className = cls; return item; }
@@ -60,10 +62,19 @@ function render() {
   }));
   $("hall-bidder-panel").hidden = !(status === "reading" && config.is_bidder);
   $("hall-host-panel").hidden = !(config.is_host && status === "reading");
-  $("hall-confirmations").replaceChildren(...state.confirmations.map((c) => {
+  const answering = config.is_host && status === "reading";
+  const openIds = openObjections();
+  for (const id of selected) if (!openIds.includes(id)) selected.delete(id);
+  $("hall-answer-panel").hidden = !(answering && openIds.length);
+  const list = $("hall-confirmations");
+  list.replaceChildren(...state.confirmations.map((c) => {
     const item = li(`${c.bidder} · ${msg[c.kind]}${c.text ? `:${c.text}` : ""}${c.answer ? ` — ${c.answer}` : ""}`);
     item.dataset.confirmation = c.id;
-    if (config.is_host && c.kind === "objection" && !c.answer && status === "reading") {
+    if (answering && openIds.includes(c.id)) {
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", checked: selected.has(c.id) });
+      box.setAttribute("aria-label", list.dataset.selectLabel);
+      box.addEventListener("change", () => { if (box.checked) selected.add(c.id); else selected.delete(c.id); });
+      item.prepend(box);
       const button = document.createElement("button");
       text(button, msg.answer_prompt);
       button.type = "button";
@@ -79,6 +90,19 @@ function render() {
     const link = Object.assign(document.createElement("a"), { href: opening.record_url, textContent: msg.download });
     $("hall-record").replaceChildren(document.createTextNode(`${msg.record_ready} `), link);
   }
+}
+
+function openObjections() {
+  return state.confirmations.filter((c) => c.kind === "objection" && !c.answered_at).map((c) => c.id);
+}
+
+// One answer for several objections, in one message: all are answered or none (the server says why).
+function answerObjections(ids) {
+  const answer = $("hall-answer-text").value.trim();
+  if (!ids.length || !answer) return;
+  send("objections.answer", { confirmations: ids, answer }).then((reply) => {
+    if (reply.type === "ack") { $("hall-answer-text").value = ""; selected.clear(); render(); }
+  });
 }
 
 function apply(event) {
@@ -175,18 +199,22 @@ $("hall-object").addEventListener("click", () => {
   if (textValue) send("record.object", { text: textValue });
 });
 $("hall-close").addEventListener("click", () => send("opening.close"));
+$("hall-answer-selected").addEventListener("click", () => answerObjections([...selected]));
+$("hall-answer-all").addEventListener("click", () => answerObjections(openObjections()));
 $("hall-release").addEventListener("click", async () => {
   const file = $("hall-key-file").files[0];
   if (!file) { text($("hall-alert"), msg.choose_key).hidden = false; return; }
   try {
-    const keys = await importKeyFile(await file.text(), { passphrase: $("hall-passphrase").value || null });
+    const keys = await importKeyFile(await file.text(), { passphrase: $("hall-passphrase").value || null, kind: "custodian" });
     const { share } = await decryptShare(keys, state.me.encrypted_share);
     if ((await send("share.release", { share })).type === "ack") {
       state.me.released = true;
       render();
     }
   } catch (error) {
-    text($("hall-alert"), `${msg.failed_action} ${error.code || ""} ${error.message}`).hidden = false;
+    // A key file or share error in words that name the file chosen (a bidder key file, …).
+    const reason = explainSealingError(error, readJson("sealing-texts")) ?? `${error.code || ""} ${error.message}`;
+    text($("hall-alert"), `${msg.failed_action} ${reason}`).hidden = false;
   }
 });
 

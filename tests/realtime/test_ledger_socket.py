@@ -107,3 +107,58 @@ async def test_a_foreign_origin_is_refused(regions):
     ws = WebsocketCommunicator(application, "/ws/ledger/", headers=headers)
     connected, _ = await ws.connect()
     assert connected is False
+
+
+@database_sync_to_async
+def _log_many(n, region="511921"):
+    """n entries committed together (one commit: fast on SQLite), their events sent in one burst.
+    Returns the last seq."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return [chain.append("test.action", region=region, payload={}) for _ in range(n)][-1].seq
+
+
+async def _seqs_until(ws, last):
+    """Every entry seq the socket sends, in arrival order, until `last` has arrived; and the message types."""
+    seen, kinds = [], []
+    while not seen or seen[-1] < last:
+        message = await ws.receive_json_from(timeout=10)
+        kinds.append(message["type"])
+        if message["type"] in ("snapshot", "ledger.replay"):
+            seen += [e["seq"] for e in message["data"]["entries"]]
+        else:
+            seen.append(message["data"]["seq"])
+    return seen, kinds
+
+
+async def test_a_client_far_behind_gets_every_missed_entry_once_in_order_then_live(regions):
+    # Before: at most 1,000 entries were replayed, then the socket went live at the head.
+    regulator = await _user("regulator", "511900")
+    head = await _log_many(2500)
+    ws, connected, _ = await _connect(regulator, "/ws/ledger/?last_seq=0")
+    assert connected
+    # Committed while the replay may still run, in a burst larger than the layer's queue (100 events).
+    newest = await _log_many(150)
+    seen, kinds = await _seqs_until(ws, newest)
+    assert seen == list(range(1, newest + 1))
+    assert head >= 2500 and kinds[:6] == ["snapshot"] + ["ledger.replay"] * 5
+    live = await _log("511921")
+    event = await ws.receive_json_from(timeout=5)
+    assert (event["type"], event["seq"]) == ("ledger.entry", live)
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+
+async def test_a_county_regulator_catching_up_gets_only_the_county_entries(regions):
+    regulator = await _user("regulator", "511921")
+    start = await _log("511921")
+    other = await _log_many(600, "511922")
+    mine = await _log_many(600, "511921")
+    ws, connected, _ = await _connect(regulator, f"/ws/ledger/?last_seq={start}")
+    assert connected
+    seen, kinds = await _seqs_until(ws, mine)
+    assert seen == list(range(other + 1, mine + 1))
+    assert kinds == ["snapshot", "ledger.replay"]
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()

@@ -2,63 +2,15 @@
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
-from config.asgi import application
 from ledger.models import Entry
+from tests.realtime.hall_client import connect, drain, send
 from tests.realtime.opening_setup import opening_scene
 from trading.actions.opening import open_bids
 from trading.actions.opening_record import opening_record_data
 from trading.models import Opening, Tender
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def hall_ready(transactional_db, platform_pki, settings):
-    from accounts.models import Region
-    from accounts.regions import ensure_regions
-    from trading.calendar import seed_from_package
-    from trading.models import CalendarDay, CalendarYear
-
-    ensure_regions(Region)
-    seed_from_package(CalendarDay, CalendarYear)
-
-
-def _cookie_headers(user):
-    headers = [(b"origin", b"http://127.0.0.1")]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-                        .encode()))
-    return headers
-
-
-async def connect(user, tender, query=""):
-    headers = await database_sync_to_async(_cookie_headers)(user)
-    ws = WebsocketCommunicator(application, f"/ws/opening/{tender.pk}/{query}", headers=headers)
-    connected, code = await ws.connect()
-    return ws, connected, code
-
-
-async def send(ws, msg_id, msg_type, data=None):
-    await ws.send_json_to({"id": msg_id, "type": msg_type, "data": data or {}})
-    while True:
-        reply = await ws.receive_json_from(timeout=10)
-        if reply.get("id") == msg_id:
-            return reply
-
-
-async def drain(ws, quiet=0.5):
-    """Everything the socket received until it stays quiet (receive_nothing does not cancel the app,
-    a timed-out receive would)."""
-    events = []
-    while not await ws.receive_nothing(timeout=quiet):
-        events.append(await ws.receive_json_from(timeout=5))
-    return events
 
 
 async def test_a_whole_opening_through_the_websocket(hall_ready):

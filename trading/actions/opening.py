@@ -34,6 +34,8 @@ from ..sealing import ceremony
 from ..sealing.envelope import EnvelopeError, open_envelope
 
 MIN_BIDS = 3  # 招标投标法 art. 28; 实施条例 art. 44
+MAX_TEXT_CHARS = 2000  # an objection or an answer; the hall's socket also bounds whole messages
+MAX_ANSWERED_AT_ONCE = 500  # far above what one-open-objection-per-bidder allows; bounds one transaction
 # 电子招标投标办法 art. 31: what makes a bid undecryptable through the bidder's own fault (→ revoked).
 BIDDER_FAULTS = {"wrong_key", "corrupt_chunk", "truncated", "bad_manifest", "bad_signature", "bad_header",
                  "bad_wrapped_key", "bad_size", "bad_magic", "wrong_tender", "wrong_opening_key"}
@@ -79,6 +81,9 @@ def start_opening(tender_id, now=None):
         tender = _locked_tender(tender_id)
         if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or now < tender.bid_deadline:
             return tender
+        from .bids import close_bidding
+
+        close_bidding(tender)  # reveal the sealed bid log entries, expire unfinished uploads
         live = tender.bids.filter(status=Bid.Status.SUBMITTED).count()
         if live < MIN_BIDS:
             # 招标投标法 art. 28, 实施条例 art. 44: fewer than 3 bidders: do not open; re-tender.
@@ -124,6 +129,11 @@ def sign_in_hall(*, actor, tender_id):
         check(actor, "opening.attend", tender)
         role = _attendee_role(actor, tender)
         now = timezone.now()
+        if role == "bidder" and now < tender.bid_deadline:
+            # 招标投标法 art. 22: a bidder signing in before the deadline would show everyone in the hall
+            # (and the trading log) that it has bid.
+            raise DomainError("too_early", _("Bidders sign in from the opening time on: before it, no one may "
+                                             "learn who has bid (Bidding Law, art. 22)."), http_status=409)
         attendance, created = HallAttendance.objects.get_or_create(
             tender=tender, user=actor,
             defaults={"organization_id": actor.organization_id, "role": role, "signed_in_at": now})
@@ -319,25 +329,54 @@ def _progress(tender, number, total, bid, done):
 
 
 def confirm_record(*, actor, tender_id, objection_text=None):
-    """A bidder confirms the opening record or raises an objection (实施条例 art. 44)."""
-    text = (objection_text or "").strip()
-    if objection_text is not None and (not text or len(text) > 2000):
-        raise DomainError("required", _("Write the objection (up to 2000 characters)."), field="text")
+    """A bidder confirms the opening record or raises an objection (实施条例 art. 44).
+
+    Objections are bounded so that one bidder cannot stall the opening (the host must answer each
+    before closing): one unanswered objection per bidder at a time, at most MAX_TEXT_CHARS characters,
+    and never the same text twice from the same bidder."""
+    text = _checked_text(objection_text, _("Write the objection."), "text") if objection_text is not None else ""
     with transaction.atomic():
-        tender = _locked_tender(tender_id)
+        tender = _locked_tender(tender_id)  # serialises a bidder's objections: the checks below cannot race
         check(actor, "opening.confirm", tender)
         opening = Opening.objects.filter(tender=tender).first()
         if opening is None or opening.status != Opening.Status.READING:
             raise DomainError("not_reading", _("The opening record is not being read out now."), http_status=409)
         kind = OpeningConfirmation.Kind.OBJECTION if objection_text is not None else OpeningConfirmation.Kind.CONFIRM
-        if kind == OpeningConfirmation.Kind.CONFIRM and OpeningConfirmation.objects.filter(
-                tender=tender, organization_id=actor.organization_id, kind=kind).exists():
+        mine = OpeningConfirmation.objects.filter(tender=tender, organization_id=actor.organization_id, kind=kind)
+        if kind == OpeningConfirmation.Kind.CONFIRM and mine.exists():
             raise DomainError("already_confirmed", _("Your organization has already confirmed."), http_status=409)
+        if kind == OpeningConfirmation.Kind.OBJECTION:
+            _check_objection_allowed(mine, text)
         item = OpeningConfirmation.objects.create(tender=tender, organization_id=actor.organization_id, user=actor,
                                                   kind=kind, text=text, at=timezone.now())
         _log(f"opening.{kind}", actor, tender, {"confirmation": item.pk, "text": text}, role="bidder")
         _event(tender, f"opening.{kind}", confirmation_data(item))
     return item
+
+
+def _checked_text(value, required_message, field):
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise DomainError("required", required_message, field=field)
+    if len(text) > MAX_TEXT_CHARS:
+        raise DomainError("too_long", _("At most %(max)d characters (this one has %(n)d).")
+                          % {"max": MAX_TEXT_CHARS, "n": len(text)}, field=field)
+    return text
+
+
+def _same_text(a, b):
+    """Chinese is written without spaces: text that differs only in whitespace is the same objection."""
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _check_objection_allowed(earlier, text):
+    """`earlier`: this bidder's objections at this opening (the tender row is locked)."""
+    if earlier.filter(answered_at__isnull=True).exists():
+        raise DomainError("objection_pending", _("Your organization already has an objection awaiting the host's "
+                                                 "answer: raise another once it is answered."), http_status=409)
+    if any(_same_text(text, before) for before in earlier.values_list("text", flat=True)):
+        raise DomainError("duplicate_objection", _("Your organization has already raised this objection."),
+                          http_status=409)
 
 
 def confirmation_data(item):
@@ -347,23 +386,51 @@ def confirmation_data(item):
 
 
 def answer_objection_on_spot(*, actor, confirmation_id, answer):
-    answer = (answer or "").strip()
-    if not answer or len(answer) > 2000:
-        raise DomainError("required", _("Write the answer (up to 2000 characters)."), field="answer")
+    """The host answers one objection on the spot (实施条例 art. 44)."""
+    tender_id = OpeningConfirmation.objects.filter(
+        pk=_confirmation_ids([confirmation_id])[0], kind="objection").values_list("tender_id", flat=True).first()
+    if tender_id is None:
+        raise NotFound()
+    return answer_objections_on_spot(actor=actor, tender_id=tender_id, confirmation_ids=[confirmation_id],
+                                     answer=answer)[0]
+
+
+def _confirmation_ids(value):
+    ids = value if isinstance(value, list) else None
+    if not ids or len(ids) > MAX_ANSWERED_AT_ONCE or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
+        raise DomainError("bad_confirmations", _("Choose the objections to answer (at most %(n)d at once).")
+                          % {"n": MAX_ANSWERED_AT_ONCE}, field="confirmations")
+    return sorted(set(ids))
+
+
+def answer_objections_on_spot(*, actor, tender_id, confirmation_ids, answer):
+    """The host answers several objections of this opening with one text, all or none (实施条例 art. 44).
+
+    Each objection gets its own log entry and hall event, exactly as when answered alone: the log keeps
+    one shape for "this objection was answered so", each verifiable on its own, and every client updates
+    each objection by its id."""
+    answer = _checked_text(answer, _("Write the answer."), "answer")
+    ids = _confirmation_ids(confirmation_ids)
     with transaction.atomic():
-        try:
-            item = OpeningConfirmation.objects.select_for_update().get(pk=confirmation_id, kind="objection")
-        except (OpeningConfirmation.DoesNotExist, ValueError, TypeError):
-            raise NotFound() from None
-        tender = _locked_tender(item.tender_id)
+        tender = _locked_tender(tender_id)
         check(actor, "opening.host", tender)
-        if item.answered_at is not None:
-            raise DomainError("already_answered", _("This objection has already been answered."), http_status=409)
-        item.answer, item.answered_by, item.answered_at = answer, actor, timezone.now()
-        item.save(update_fields=["answer", "answered_by", "answered_at"])
-        _log("opening.objection_answered", actor, tender, {"confirmation": item.pk, "answer": answer}, role="host")
-        _event(tender, "opening.objection_answered", confirmation_data(item))
-    return item
+        items = list(OpeningConfirmation.objects.select_for_update().select_related("organization")
+                     .filter(tender=tender, kind="objection", pk__in=ids).order_by("pk"))
+        if len(items) != len(ids):
+            raise NotFound(_("Some of these objections are not objections of this opening."))
+        if any(item.answered_at is not None for item in items):
+            raise DomainError("already_answered", _("This objection has already been answered.") if len(items) == 1
+                              else _("One of these objections has already been answered: choose again."),
+                              http_status=409)
+        now = timezone.now()
+        for item in items:
+            item.answer, item.answered_by, item.answered_at = answer, actor, now
+            item.save(update_fields=["answer", "answered_by", "answered_at"])
+            _log("opening.objection_answered", actor, tender, {"confirmation": item.pk, "answer": answer},
+                 role="host")
+            _event(tender, "opening.objection_answered", confirmation_data(item))
+    return items
 
 
 def close_opening(*, actor, tender_id):
