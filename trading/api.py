@@ -1,7 +1,7 @@
 """The HTTP API: public reads of published tenders; writes through the same actions as the pages."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.models import Region
 from accounts.permissions import can
+from config.ids import IdLookupMixin
 
 from . import actions
 from .models import Objection, Tender
@@ -30,7 +31,14 @@ from .serializers import (
 )
 
 
-class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("region", str, description="Region code: that region and the regions below it."),
+    OpenApiParameter("city_only", str, enum=["1"], description="1: only the city's own tenders."),
+    OpenApiParameter("category", str),
+    OpenApiParameter("stage", str),
+    OpenApiParameter("q", str, description="Words of the title or code (first 100 characters)."),
+]))
+class TenderViewSet(IdLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -79,7 +87,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         actions.update_tender(actor=request.user, tender_id=pk, **data.validated_data)
         return self._detail(pk)
 
-    @extend_schema(request=UploadSerializer, responses=DocumentSerializer)
+    @extend_schema(request=UploadSerializer, responses={201: DocumentSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def documents(self, request, pk=None):
         data = UploadSerializer(data=request.data)
@@ -107,7 +115,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         actions.return_tender(actor=request.user, tender_id=pk, reason=data.validated_data["reason"])
         return self._detail(pk)
 
-    @extend_schema(request=AmendmentInputSerializer, responses=AmendmentSerializer)
+    @extend_schema(request=AmendmentInputSerializer, responses={201: AmendmentSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def amendments(self, request, pk=None):
         data = AmendmentInputSerializer(data=request.data)
@@ -115,7 +123,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         amendment = actions.issue_amendment(actor=request.user, tender_id=pk, **data.validated_data)
         return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ObjectionSerializer, responses=ObjectionSerializer)
+    @extend_schema(request=ObjectionSerializer, responses={201: ObjectionSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def objections(self, request, pk=None):
         data = ObjectionSerializer(data=request.data)
@@ -127,6 +135,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class ProjectViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = ProjectSerializer
+    may_conflict = False  # a new project depends on no state (schema: no 409)
 
     def create(self, request):
         data = ProjectSerializer(data=request.data)
@@ -140,7 +149,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
-class ObjectionViewSet(viewsets.GenericViewSet):
+class ObjectionViewSet(IdLookupMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = ObjectionSerializer
     queryset = Objection.objects.none()  # typing of the path parameter only; actions load the objection

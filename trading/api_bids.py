@@ -1,20 +1,26 @@
 """API of sealed bids: resumable upload (create → parts → finalize), receipts, self-check, withdrawal."""
 
+import uuid
+
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, JSONParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.permissions import can
+from config.ids import ID_SCHEMA, MAX_ID, IdField, IdLookupMixin, int_param
+from config.openapi import error_response
 
 from . import actions, bidstore
 from .actions.bids import PART_SIZE, access_upload
 from .models import Bid
+from .queries import own_bids
 
 
 class UploadSerializer(serializers.Serializer):
@@ -31,8 +37,8 @@ class UploadSerializer(serializers.Serializer):
 
 
 class CreateUploadSerializer(serializers.Serializer):
-    tender = serializers.IntegerField()
-    size = serializers.IntegerField(min_value=1)
+    tender = IdField()
+    size = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class FinalizeSerializer(serializers.Serializer):
@@ -59,13 +65,13 @@ class OctetStreamParser(BaseParser):
         return stream
 
 
-class UploadViewSet(viewsets.GenericViewSet):
+class UploadViewSet(IdLookupMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = UploadSerializer
     parser_classes = [JSONParser, OctetStreamParser]
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_type = uuid.UUID  # checked by IdLookupMixin: 400 invalid_parameter, not a 404 page
 
-    @extend_schema(request=CreateUploadSerializer, responses={201: UploadSerializer})
+    @extend_schema(request=CreateUploadSerializer, responses={201: UploadSerializer, **error_response(413)})
     def create(self, request):
         data = CreateUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -77,21 +83,28 @@ class UploadViewSet(viewsets.GenericViewSet):
         """How much of the upload the server holds: resume from `received`."""
         return Response(UploadSerializer(access_upload(request.user, pk)).data)
 
-    @extend_schema(request={"application/octet-stream": bytes}, responses=UploadSerializer,
-                   parameters=[OpenApiParameter("offset", int, required=True),
+    @extend_schema(request={"application/octet-stream": bytes},
+                   responses={200: UploadSerializer, **error_response(413)},
+                   parameters=[OpenApiParameter("offset", {**ID_SCHEMA, "minimum": 0}, required=True),
                                OpenApiParameter("X-Part-SHA256", str, OpenApiParameter.HEADER,
                                                 description="SHA-256 of the part (hex); a damaged part is not kept")])
     @action(detail=True, methods=["put"])
     def parts(self, request, pk=None):
+        offset = int_param(request.query_params.get("offset", ""), "offset", minimum=0)
         try:
-            offset = int(request.query_params.get("offset", ""))
             length = int(request.META.get("CONTENT_LENGTH") or "")
         except ValueError:
-            raise DomainError("invalid_part", "offset and Content-Length are required") from None
+            raise DomainError("invalid_part", _("The part needs a Content-Length header.")) from None
         # Read the raw body as a stream (bounded memory), not through request.data.
         upload = actions.receive_part(actor=request.user, upload_id=pk, offset=offset, stream=request._request,
                                       length=length, sha256=request.headers.get("X-Part-SHA256"))
         return Response(UploadSerializer(upload).data)
+
+    @extend_schema(request=None, responses={200: UploadSerializer})
+    def destroy(self, request, pk=None):
+        """Discard an unfinished upload: its file is deleted and it no longer counts toward the limit
+        of unfinished uploads per tender."""
+        return Response(UploadSerializer(actions.abandon_upload(actor=request.user, upload_id=pk)).data)
 
     @extend_schema(request=FinalizeSerializer, responses={201: BidSerializer})
     @action(detail=True, methods=["post"])
@@ -102,16 +115,18 @@ class UploadViewSet(viewsets.GenericViewSet):
         return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
 
 
-class BidViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("tender", ID_SCHEMA, description="Only the bids for this tender.")]))
+class BidViewSet(IdLookupMixin, viewsets.ReadOnlyModelViewSet):
     """The bids of the signed-in user's own organization."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = BidSerializer
 
     def get_queryset(self):
-        qs = Bid.objects.select_related("tender").filter(organization_id=self.request.user.organization_id or -1)
+        qs = own_bids(self.request.user).select_related("tender")  # 招标投标法 art. 22: nobody else's
         tender = self.request.query_params.get("tender")
-        return qs.filter(tender_id=tender) if tender and tender.isdigit() else qs
+        return qs.filter(tender_id=int_param(tender, "tender")) if tender not in (None, "") else qs
 
     def get_object(self):
         bid = super().get_object()
@@ -137,10 +152,12 @@ class BidViewSet(viewsets.ReadOnlyModelViewSet):
 class PlatformCertificatesView(APIView):
     """The platform CA and seal certificates: anyone may check a receipt or a record with them."""
 
-    permission_classes = []
+    authentication_classes = []  # public: a stale token must not make it answer 401
+    permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: {"type": "object", "properties": {"ca": {"type": "string"},
-                                                                     "seal": {"type": "string"}}}})
+    @extend_schema(responses={200: {"type": "object", "required": ["ca", "seal"],
+                                    "properties": {"ca": {"type": "string"}, "seal": {"type": "string"}}},
+                              **error_response(404)})
     def get(self, request):
         from records.pki import PkiError, cert_pem, platform_certificates
 

@@ -2,8 +2,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.ids import IdField
+
 from .models import Amendment, Category, EvaluationMethod, Objection, Project, Tender, TenderDocument
-from .queries import stage_of
+from .queries import pause_reason, stage_of
 
 
 @extend_schema_field({"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}})
@@ -32,6 +34,7 @@ class AmendmentSerializer(serializers.ModelSerializer):
 class TenderListSerializer(serializers.ModelSerializer):
     region = RegionField()
     stage = serializers.SerializerMethodField()
+    pause_reason = serializers.SerializerMethodField()
     opening_at = serializers.DateTimeField(source="bid_deadline")
 
     class Meta:
@@ -44,6 +47,7 @@ class TenderListSerializer(serializers.ModelSerializer):
             "category",
             "status",
             "stage",
+            "pause_reason",
             "estimated_price_fen",
             "bid_deadline",
             "opening_at",
@@ -51,7 +55,12 @@ class TenderListSerializer(serializers.ModelSerializer):
         ]
 
     def get_stage(self, tender) -> str:
+        """`paused` while an objection to the tender documents is unanswered (实施条例 art. 22)."""
         return stage_of(tender)
+
+    def get_pause_reason(self, tender) -> str | None:
+        reason = pause_reason(stage_of(tender))
+        return str(reason) if reason else None
 
 
 class TenderDetailSerializer(TenderListSerializer):
@@ -143,7 +152,7 @@ class TenderTermsSerializer(serializers.Serializer):
 
 
 class TenderCreateSerializer(TenderTermsSerializer):
-    project = serializers.IntegerField()
+    project = IdField()
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -169,3 +178,6 @@ class AnswerSerializer(serializers.Serializer):
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+    class Meta:
+        ref_name = "DocumentUpload"  # not the bid upload of api_bids (one schema component per name)
