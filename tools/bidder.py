@@ -4,7 +4,7 @@
     python tools/bidder.py keygen --out bidder-key.json
     python tools/bidder.py seal --key bidder-key.json --opening-key tender.pem --tender T-2025-001 \\
         --letter letter.json --out bid.sealed tech.pdf price.xlsx
-    python tools/bidder.py check --key bidder-key.json bid.sealed [--extract DIR]
+    python tools/bidder.py check --key bidder-key.json bid.sealed [--extract DIR] [--server URL --tender 42]
     BZ_TOKEN=bzt_… python tools/bidder.py submit --server https://ggzy.example --tender 42 bid.sealed
     python tools/bidder.py verify-receipt bid.sealed.receipt.json [--ca ca.pem] [--envelope bid.sealed]
     python tools/bidder.py status --server … --upload UUID;  withdraw --server … --bid ID
@@ -38,6 +38,7 @@ from Crypto.Signature import pss  # noqa: E402
 from Crypto.Signature.pss import MGF1  # noqa: E402
 
 from trading.sealing import envelope, keys  # noqa: E402
+from trading.sealing import letter as bid_form  # noqa: E402
 from trading.sealing.ceremony import CeremonyError  # noqa: E402
 
 # --- helpers shared with tools/custodian.py ---------------------------------------------------------
@@ -71,15 +72,18 @@ def new_passphrase(args) -> str | None:
     return first
 
 
-def read_key_file(path: Path, args):
+def read_key_file(path: Path, args, kind=None):
     data = path.read_bytes()
     passphrase = None
+    given = keys.key_file_kind(data)
+    if kind and given and given != kind:  # say so before asking for a passphrase
+        raise CliError(f"{path} is a {given} key file, not a {kind} key file")
     if keys.is_protected(data):
         if args.passphrase_file:
             passphrase = _passphrase_from_file(args.passphrase_file)
         else:
             passphrase = getpass.getpass(f"Passphrase for {path}: ")
-    return keys.load_key_file(data, passphrase)
+    return keys.load_key_file(data, passphrase, kind=kind)
 
 
 def write_new_file(path: Path, data: bytes, mode=0o600):
@@ -175,7 +179,7 @@ def cmd_seal(args):
     if args.out.exists():
         raise CliError(f"{args.out} already exists")
     say(f"[1/5] key file {args.key}")
-    bidder = read_key_file(args.key, args)
+    bidder = read_key_file(args.key, args, kind="bidder")
     say(f"      signing key {keys.fingerprint(bidder.signing)}")
     opening_key = keys.check_rsa_key(keys.load_public_key(args.opening_key.read_text(encoding="ascii")))
     opening_fingerprint = keys.fingerprint(opening_key)
@@ -223,8 +227,26 @@ def cmd_seal(args):
 # --- check --------------------------------------------------------------------------------------------
 
 
+def _bid_form(args, tender_code: str) -> list[dict]:
+    """The tender's bid form fields from the platform (public), or the platform's standard form."""
+    if not args.server:
+        return bid_form.STANDARD_FIELDS
+    if args.tender is None:
+        raise CliError("--server needs --tender, the tender's number in its address on the platform")
+    platform = Platform(args.server, None)
+    try:
+        tender = platform.call("GET", f"/api/tenders/{args.tender}/")
+    finally:
+        platform.close()
+    if tender.get("code") != tender_code:
+        raise CliError(f"tender {args.tender} is {tender.get('code')}, but this envelope is sealed for {tender_code}")
+    return tender["bid_letter_fields"]
+
+
 def cmd_check(args):
-    bidder = read_key_file(args.key, args)
+    if args.tender is not None and not args.server:
+        raise CliError("--tender needs --server")
+    bidder = read_key_file(args.key, args, kind="bidder")
     with args.envelope.open("rb") as f:
         info = envelope.check_structure(f, bidder.signing)
     header = info.header
@@ -232,12 +254,14 @@ def cmd_check(args):
     say(f"SHA-256          {info.sha256}")
     say(f"tender           {header['tender_id']}")
     say(f"opening key      {header['opening_key_fingerprint']}")
+    fields = _bid_form(args, header["tender_id"])
     if args.extract:
         args.extract.mkdir(parents=True, exist_ok=True)
     with args.envelope.open("rb") as f:
         opened = envelope.open_envelope(f, bidder.encryption, "bidder", expected_signing_public_key=bidder.signing)
-        say("bid letter:")
-        say(json.dumps(opened.bid_letter, ensure_ascii=False, indent=2, sort_keys=True))
+        say("bid letter (投标函):")
+        for label, value in bid_form.letter_lines(opened.bid_letter, fields):
+            say(f"  {label}: {value}")
         say(f"files ({len(opened.manifest['files'])}):")
         for entry, stream in opened.files():
             say(f"  {entry['name']}  {entry['size']} bytes  {entry['media_type']}")
@@ -868,14 +892,26 @@ def build_parser():
     seal.add_argument("--tender", required=True, help="the tender id, exactly as the platform shows it")
     seal.add_argument("--letter", type=Path, required=True, help="bid letter (JSON object, integers only)")
     seal.add_argument("--out", type=Path, required=True, help="the envelope file to write")
-    seal.add_argument("--chunk-size", type=int, default=envelope.DEFAULT_CHUNK_SIZE, help=argparse.SUPPRESS)
-    seal.add_argument("files", type=Path, nargs="+", help="the files of the bid")
+    seal.add_argument(
+        "--chunk-size",
+        type=int,
+        default=envelope.DEFAULT_CHUNK_SIZE,
+        help=f"bytes of plaintext per encrypted chunk, {envelope.MIN_CHUNK_SIZE} to {envelope.MAX_CHUNK_SIZE} "
+        f"(default {envelope.DEFAULT_CHUNK_SIZE}, 1 MiB)",
+    )
+    seal.add_argument(
+        "files", type=Path, nargs="*", help="the files of the bid (none is allowed: a bid letter alone is valid)"
+    )
     add_passphrase_options(seal)
     seal.set_defaults(handler=cmd_seal)
 
     check = commands.add_parser("check", help="open your own envelope with your key and verify everything")
     check.add_argument("--key", type=Path, required=True, help="your key file")
     check.add_argument("--extract", type=Path, help="also write the decrypted files into this directory")
+    check.add_argument(
+        "--server", help="the platform's address: show the bid letter with the labels of the tender's bid form"
+    )
+    check.add_argument("--tender", type=int, help="with --server: the tender's number in its address")
     check.add_argument("envelope", type=Path)
     add_passphrase_options(check)
     check.set_defaults(handler=cmd_check)

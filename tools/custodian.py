@@ -48,9 +48,7 @@ def cmd_decrypt_share(args):
         encrypted = base64.b64decode("".join(text.split()), validate=True)
     except binascii.Error as exc:
         raise CliError("the encrypted share is not base64") from exc
-    custodian = read_key_file(args.key, args)
-    if not isinstance(custodian, keys.CustodianKeys):
-        raise CliError(f"{args.key} is not a custodian key file")
+    custodian = read_key_file(args.key, args, kind="custodian")
     share = ceremony.decrypt_share(encrypted, custodian.encryption)
     # The hash goes to stderr so that stdout is exactly the share, ready to paste or pipe.
     print(f"share {share[0]}, SHA-256 {ceremony.share_hash(share)}", file=sys.stderr)

@@ -4,6 +4,7 @@
 import { api, readJson } from "./api.js";
 import { forget, keepSealed, pendingFor } from "./pending.js";
 import { checkOwnEnvelope, importKeyFile, sealBid, toHex } from "./sealing.js";
+import { explainSealingError, letterLines } from "./sealing-text.js";
 
 const page = readJson("bid-page");
 const $ = (id) => document.getElementById(id);
@@ -11,6 +12,10 @@ const clockOffset = Date.parse(page.server_now) - Date.now(); // server time is 
 const serverNow = () => Date.now() + clockOffset;
 const deadline = Date.parse(page.tender.deadline);
 const msg = page.messages;
+const sealingTexts = readJson("sealing-texts");
+// A sealing or key file error in words (naming the file the person chose); otherwise the platform's message.
+const reason = (error) => explainSealingError(error, sealingTexts)
+  ?? `${error.code ? `[${error.code}] ` : ""}${error.message}`;
 const slot = `${page.user}:${page.tender.id}`; // where this user's unfinished upload for this tender is kept
 
 function fmtDuration(ms) {
@@ -39,7 +44,7 @@ function status(text, ok = true) {
 async function loadKeys() {
   const file = $("bid-key-file").files[0];
   if (!file) throw new Error(msg.choose_key);
-  return importKeyFile(await file.text(), { passphrase: $("bid-passphrase").value || null });
+  return importKeyFile(await file.text(), { passphrase: $("bid-passphrase").value || null, kind: "bidder" });
 }
 
 function bidLetter() {
@@ -124,7 +129,6 @@ async function finalize(uploadId) {
 
 async function sealAndUpload() {
   const keys = await loadKeys();
-  if (keys.kind !== "bidder") throw new Error(msg.wrong_key_kind);
   const letter = bidLetter();
   const files = Array.from($("bid-files").files);
   if (!files.length) throw new Error(msg.choose_files);
@@ -149,7 +153,7 @@ async function withButtonsDisabled(run) {
   try {
     await run();
   } catch (error) {
-    status(`${msg.failed} ${error.code ? `[${error.code}] ` : ""}${error.message}`, false);
+    status(`${msg.failed} ${reason(error)}`, false);
   } finally {
     for (const button of buttons) button.disabled = false;
   }
@@ -186,6 +190,8 @@ async function offerResume() {
     await finalize(pending.upload);
   }));
   $("discard-upload").addEventListener("click", () => withButtonsDisabled(async () => {
+    // The platform deletes what it holds too: unfinished uploads per tender are limited.
+    await api(`/api/uploads/${pending.upload}/`, { method: "DELETE" }).catch(() => null);
     await forget(slot);
     box.setAttribute("hidden", "");
     showProgress(0, 1);
@@ -193,6 +199,25 @@ async function offerResume() {
   }));
 }
 offerResume();
+
+// The self-check's result: the bid letter as the form showed it (labels, yuan), then the files.
+function showLetter(out, manifest) {
+  const list = document.createElement("dl");
+  list.className = "terms";
+  const lines = letterLines(manifest.bid_letter, page.tender.fields);
+  lines.push([sealingTexts.bid_files, manifest.files.map((f) => f.name).join("、") || "—"]);
+  for (const [label, value] of lines) {
+    const term = document.createElement("dt");
+    const detail = document.createElement("dd");
+    term.textContent = label;
+    detail.textContent = value;
+    list.append(term, detail);
+  }
+  const head = document.createElement("p");
+  head.textContent = msg.check_ok;
+  out.replaceChildren(head, list);
+  out.className = "ok";
+}
 
 for (const button of document.querySelectorAll("button[data-self-check]")) {
   button.addEventListener("click", async () => {
@@ -203,10 +228,9 @@ for (const button of document.querySelectorAll("button[data-self-check]")) {
       const response = await fetch(`/api/bids/${button.dataset.selfCheck}/envelope/`, { credentials: "same-origin" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { manifest } = await checkOwnEnvelope(await response.blob(), keys);
-      out.textContent = `${msg.check_ok} ${JSON.stringify(manifest.bid_letter)} · ${manifest.files.map((f) => f.name).join("、")}`;
-      out.className = "ok";
+      showLetter(out, manifest);
     } catch (error) {
-      out.textContent = `${msg.check_failed} ${error.code || ""} ${error.message}`;
+      out.textContent = `${msg.check_failed} ${reason(error)}`;
       out.className = "errors";
     }
   });

@@ -1,10 +1,14 @@
 // Key registration: keys are generated in this browser; only public keys reach the platform.
 import { api, download, readJson } from "./api.js";
 import { derToPem, exportKeyFile, generateBidderKeys, generateCustodianKeys, importKeyFile } from "./sealing.js";
+import { explainSealingError } from "./sealing-text.js";
 
 const page = readJson("keys-page");
 const status = document.getElementById("keys-status");
 const say = (text, ok = true) => { status.textContent = text; status.className = ok ? "ok" : "errors"; };
+const sealingTexts = readJson("sealing-texts");
+// A key file error in words that name the file chosen; otherwise the platform's message.
+const reason = (error) => explainSealingError(error, sealingTexts) ?? `${error.code || ""} ${error.message}`;
 
 async function register(keys) {
   const parts = keys.kind === "bidder" ? [["signing", "bid_signing"], ["encryption", "bid_encryption"]]
@@ -26,7 +30,7 @@ document.getElementById("generate-keys")?.addEventListener("click", async (event
     say(page.messages.registered);
     setTimeout(() => location.reload(), 1500);
   } catch (error) {
-    say(`${page.messages.failed} ${error.code || ""} ${error.message}`, false);
+    say(`${page.messages.failed} ${reason(error)}`, false);
   } finally {
     event.target.disabled = false;
   }
@@ -37,13 +41,12 @@ document.getElementById("register-file")?.addEventListener("change", async (even
   if (!file) return;
   try {
     const passphrase = document.getElementById("key-passphrase").value || null;
-    const keys = await importKeyFile(await file.text(), { passphrase });
-    if (keys.kind !== page.kind) throw new Error(page.messages.wrong_kind);
+    const keys = await importKeyFile(await file.text(), { passphrase, kind: page.kind });
     await register(keys);
     say(page.messages.registered);
     setTimeout(() => location.reload(), 1500);
   } catch (error) {
-    say(`${page.messages.failed} ${error.code || ""} ${error.message}`, false);
+    say(`${page.messages.failed} ${reason(error)}`, false);
   }
 });
 

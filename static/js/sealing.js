@@ -4,7 +4,9 @@
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
+// fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a byte order mark stays in the text (and then
+// fails canonical JSON), as in Python, instead of being silently dropped (docs §2: no byte order mark).
+const fromUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export const FORMAT = "sealed-bid/1";
 export const KEY_FILE_FORMAT = "sealed-bid-key/1";
@@ -17,6 +19,9 @@ const MAX_HEADER_SIZE = 1 << 16;
 const MAX_MANIFEST_SIZE = 1 << 20;
 const MAX_PLAINTEXT_SIZE = 2 ** 40;
 const MAX_FILES = 1000;
+const MAX_TENDER_ID_BYTES = 200;
+const SALT_SIZE = 16;
+const FILE_NONCE_SIZE = 12;
 const TAG_SIZE = 16;
 const SIGNATURE_SIZE = 64;
 const WRAPPED_KEY_SIZE = 384;
@@ -30,12 +35,42 @@ const HEADER_FIELDS = [
   "plaintext_size", "tender_id",
 ];
 
-/** Every failure carries a stable `code`, the same codes as the Python side (docs §8). */
+/**
+ * Every failure carries a stable `code`, the same codes as the Python side (docs §8). Key file errors
+ * also carry `given`: what the file the person chose is (see describeFile), so a page can name it.
+ */
 export class SealingError extends Error {
-  constructor(code, message) {
+  constructor(code, message, given = null) {
     super(`${code}: ${message}`);
     this.code = code;
+    this.given = given;
   }
+}
+
+/** docs §3.1: tender_id is 1 to 200 bytes of UTF-8 (not UTF-16 units, not code points). */
+export function validTenderId(value) {
+  if (typeof value !== "string" || !value.isWellFormed()) return false;
+  const length = utf8.encode(value).length;
+  return length >= 1 && length <= MAX_TENDER_ID_BYTES;
+}
+
+/**
+ * What a file chosen as a key file really is, so that an error can say so: "bidder_key", "custodian_key",
+ * "envelope" (a sealed bid), "opening_key_record", "receipt", "pem" (a public or private key in PEM),
+ * "json" (some other JSON), "empty" or "other".
+ */
+export function describeFile(text) {
+  if (typeof text !== "string" || !text.trim()) return "empty";
+  if (text.startsWith("sealed-bid/1\n")) return "envelope";
+  if (/^\s*-----BEGIN [A-Z ]+-----/.test(text)) return "pem";
+  let doc;
+  try { doc = JSON.parse(text); } catch { return "other"; }
+  if (doc && doc.format === KEY_FILE_FORMAT && KEY_PARTS[doc.kind] && Object.hasOwn(KEY_PARTS, doc.kind)) {
+    return `${doc.kind}_key`;
+  }
+  if (doc && doc.format === "sealed-bid-opening-key/1") return "opening_key_record";
+  if (doc && typeof doc.format === "string" && doc.format.startsWith("bid-receipt")) return "receipt";
+  return "json";
 }
 
 // --- bytes, base64, hex, canonical JSON --------------------------------------------------------------
@@ -153,7 +188,10 @@ export async function generateCustodianKeys() {
 }
 
 async function rsaPublicFromSpki(spki) {
-  const key = await subtle.importKey("spki", spki, RSA_OAEP, true, ["encrypt"]);
+  return checkRsa(await subtle.importKey("spki", spki, RSA_OAEP, true, ["encrypt"]));
+}
+
+async function checkRsa(key) {
   const jwk = await subtle.exportKey("jwk", key);
   if (fromBase64Url(jwk.n).length !== 384 || jwk.e !== "AQAB") {
     throw new SealingError("bad_key", "expected an RSA-3072 key with e = 65537");
@@ -242,44 +280,83 @@ export function isProtectedKeyFile(text) {
   try { return "protected" in JSON.parse(text); } catch { return false; }
 }
 
-/** Keys from a key file (ours or the CLI's); checks that each private key belongs to its public key. */
-export async function importKeyFile(text, { passphrase = null } = {}) {
+/**
+ * Keys from a key file (ours or the CLI's); checks that each private key belongs to its public key.
+ * With `kind` ("bidder" or "custodian"), a key file of the other kind is refused (wrong_key_kind) before
+ * any passphrase is asked for. Checks run in the order of docs §8.1, as in Python.
+ */
+export async function importKeyFile(text, { passphrase = null, kind = null } = {}) {
   try {
-    return await readKeyFile(text, passphrase);
+    return await readKeyFile(text, passphrase, kind);
   } catch (error) {
-    if (["bad_base64", "bad_key"].includes(error.code)) throw new SealingError("bad_key_file", error.message);
-    throw error;
+    const given = describeFile(text);
+    if (error instanceof SealingError && !["bad_base64", "bad_key"].includes(error.code)) {
+      error.given = given;
+      throw error;
+    }
+    throw new SealingError("bad_key_file", error.message, given);
   }
 }
 
-async function readKeyFile(text, passphrase) {
+// The public key whose SPKI DER is exactly `spki` (docs §2): importers are lenient, so export it again
+// and demand the same bytes (this refuses a compressed EC point, for one).
+async function exactSpki(spki, algorithm, usages, code, what) {
+  let key;
+  try {
+    key = await subtle.importKey("spki", spki, algorithm, true, usages);
+  } catch {
+    throw new SealingError(code, `${what} is not the SPKI DER of the expected key`);
+  }
+  if (!equalBytes(new Uint8Array(await subtle.exportKey("spki", key)), spki)) {
+    throw new SealingError(code, `${what} is not exactly the SPKI DER encoding of docs §2`);
+  }
+  return key;
+}
+
+async function readKeyFile(text, passphrase, expectedKind) {
   const bad = (message) => new SealingError("bad_key_file", message);
   let doc;
   try { doc = JSON.parse(text); } catch { throw bad("not JSON"); }
-  const parts = KEY_PARTS[doc?.kind];
-  if (doc?.format !== KEY_FILE_FORMAT || !parts) throw bad("not a sealed-bid key file");
-  const sameNames = (obj) => obj && Object.keys(obj).sort().join() === parts.join();
+  if (!doc || typeof doc !== "object" || doc.format !== KEY_FILE_FORMAT || !Object.hasOwn(KEY_PARTS, doc.kind)) {
+    throw bad("not a sealed-bid key file");
+  }
+  if (expectedKind && doc.kind !== expectedKind) {
+    throw new SealingError("wrong_key_kind", `this is a ${doc.kind} key file, not a ${expectedKind} key file`);
+  }
+  const parts = KEY_PARTS[doc.kind];
+  const sameNames = (obj) => obj && typeof obj === "object" && Object.keys(obj).sort().join() === parts.join();
   if (!sameNames(doc.public)) throw bad("the public keys do not match the kind of key file");
+  for (const name of parts) {
+    const [algorithm, , publicUsages] = ALGORITHMS[name];
+    const key = await exactSpki(fromBase64(doc.public[name]), algorithm, publicUsages, "bad_key_file", `public ${name}`);
+    if (name === "encryption") await checkRsa(key);
+  }
   let privatePart = doc.private;
-  if (!privatePart && doc.protected) {
+  if (privatePart === undefined && doc.protected !== undefined) {
     const p = doc.protected;
-    if (p.kdf !== "PBKDF2-HMAC-SHA256" || p.cipher !== "AES-256-GCM") throw bad("unsupported key file protection");
+    if (!p || p.kdf !== "PBKDF2-HMAC-SHA256" || p.cipher !== "AES-256-GCM") throw bad("unsupported key file protection");
     if (!Number.isSafeInteger(p.iterations) || p.iterations < MIN_ITERATIONS) throw bad("too few PBKDF2 iterations");
+    const salt = fromBase64(p.salt), nonce = fromBase64(p.nonce), sealed = fromBase64(p.ciphertext);
+    if (salt.length !== SALT_SIZE || nonce.length !== FILE_NONCE_SIZE || sealed.length < 16) {
+      throw bad(`the salt is ${SALT_SIZE} bytes, the nonce ${FILE_NONCE_SIZE}, the ciphertext at least the tag`);
+    }
     if (passphrase === null) {
       throw new SealingError("passphrase_required", "this key file is protected by a passphrase");
     }
-    const key = await fileKey(passphrase, fromBase64(p.salt), p.iterations, "decrypt");
+    const key = await fileKey(passphrase, salt, p.iterations, "decrypt");
+    // docs §6: the associated data is {format, kind, public}, whatever other members the file has.
     const aad = canonicalBytes({ format: doc.format, kind: doc.kind, public: doc.public });
     let plain;
     try {
-      const params = { name: "AES-GCM", iv: fromBase64(p.nonce), additionalData: aad };
-      plain = await subtle.decrypt(params, key, fromBase64(p.ciphertext));
+      plain = await subtle.decrypt({ name: "AES-GCM", iv: nonce, additionalData: aad }, key, sealed);
     } catch {
       throw new SealingError("wrong_passphrase", "wrong passphrase (or a damaged key file)");
     }
-    privatePart = JSON.parse(fromUtf8.decode(plain));
+    try { privatePart = JSON.parse(fromUtf8.decode(plain)); } catch { throw bad("the protected keys are not JSON"); }
+  } else if (privatePart === undefined) {
+    throw bad("no private keys in the key file");
   }
-  if (!sameNames(privatePart)) throw bad("no private keys, or not the ones of this kind of key file");
+  if (!sameNames(privatePart)) throw bad("the private keys do not match the kind of key file");
   const keys = { kind: doc.kind };
   for (const name of parts) {
     const [algorithm, privateUsages, publicUsages] = ALGORITHMS[name];
@@ -294,7 +371,6 @@ async function readKeyFile(text, passphrase) {
     if (!equalBytes(keys[name].spki, fromBase64(doc.public[name]))) {
       throw bad(`the ${name} private key does not belong to the public key in the file`);
     }
-    if (name === "encryption") await rsaPublicFromSpki(keys[name].spki);
   }
   return keys;
 }
@@ -372,7 +448,7 @@ function normalizeFile(item) {
 export async function sealBid({
   bidLetter, files, tenderId, openingKeyPem, bidderKeys, chunkSize = DEFAULT_CHUNK_SIZE, onProgress = null,
 }) {
-  if (typeof tenderId !== "string" || tenderId.length < 1 || tenderId.length > 200) throw new TypeError("tenderId");
+  if (!validTenderId(tenderId)) throw new TypeError(`tenderId is 1 to ${MAX_TENDER_ID_BYTES} bytes of UTF-8`);
   if (!(chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE)) throw new RangeError("chunkSize out of range");
   const entries = files.map(normalizeFile);
   const manifest = canonicalBytes({
@@ -456,14 +532,14 @@ async function readSlice(blob, start, length) {
   return bytes;
 }
 
-function parseHeader(headerBytes) {
+async function parseHeader(headerBytes) {
   const h = parseCanonical(headerBytes, "bad_header", "header");
   const bad = (message) => new SealingError("bad_header", message);
   if (!h || typeof h !== "object" || Object.keys(h).sort().join() !== HEADER_FIELDS.join()) {
     throw bad("missing or unknown fields");
   }
   if (h.format !== FORMAT) throw bad(`format is not ${FORMAT}`);
-  if (typeof h.tender_id !== "string" || h.tender_id.length < 1 || h.tender_id.length > 200) throw bad("tender_id");
+  if (!validTenderId(h.tender_id)) throw bad(`tender_id is not 1 to ${MAX_TENDER_ID_BYTES} bytes of UTF-8`);
   for (const f of ["opening_key_fingerprint", "bidder_signing_key_fingerprint", "bidder_encryption_key_fingerprint"]) {
     if (!/^[0-9a-f]{64}$/.test(h[f])) throw bad(`${f} is not 64 lowercase hex digits`);
   }
@@ -472,6 +548,14 @@ function parseHeader(headerBytes) {
   if (!within(h.chunk_size, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE)) throw bad("chunk_size out of range");
   if (!within(h.plaintext_size, 1, MAX_PLAINTEXT_SIZE)) throw bad("plaintext_size out of range");
   if (h.chunk_count !== Math.ceil(h.plaintext_size / h.chunk_size)) throw bad("chunk_count");
+  // Exactly the §2 encoding, and the fingerprint is of those very bytes.
+  let signingSpki;
+  try { signingSpki = fromBase64(h.bidder_signing_key); } catch { throw bad("bidder_signing_key is not base64"); }
+  const verifyKey = await exactSpki(signingSpki, ECDSA_KEY, ["verify"], "bad_header", "bidder_signing_key");
+  if ((await fingerprint(signingSpki)) !== h.bidder_signing_key_fingerprint) {
+    throw bad("bidder_signing_key does not match its fingerprint");
+  }
+  // Every bad_header rule comes before the wrapped keys: the precedence of docs §8.1.
   for (const f of ["opening_wrapped_key", "bidder_wrapped_key"]) {
     let wrapped;
     try { wrapped = fromBase64(h[f]); } catch { throw new SealingError("bad_wrapped_key", `${f} is not base64`); }
@@ -479,16 +563,19 @@ function parseHeader(headerBytes) {
       throw new SealingError("bad_wrapped_key", `${f} is not ${WRAPPED_KEY_SIZE} bytes`);
     }
   }
-  return h;
+  return { header: h, verifyKey };
 }
 
 /**
  * Open an envelope (a Blob or File) with the bidder's own keys (which = "bidder", the self-check) or with an
  * opening private key ({ privateKey } of RSA-OAEP, which = "opening"). Every chunk is authenticated, then the
  * signature. onData(fileIndex, entry, bytes) receives the plaintext of each file in order; without it the
- * plaintext is discarded. Resolves to { header, manifest }.
+ * plaintext is discarded. signingFingerprint: the bidder's registered signing key (wrong_signing_key otherwise;
+ * the self-check uses the bidder's own). Checks run in the order of docs §8.1. Resolves to { header, manifest }.
  */
-export async function openEnvelope(blob, keys, { which = "bidder", onData = null, onProgress = null } = {}) {
+export async function openEnvelope(
+  blob, keys, { which = "bidder", onData = null, onProgress = null, signingFingerprint = null } = {},
+) {
   if (which !== "bidder" && which !== "opening") throw new TypeError('which is "bidder" or "opening"');
   const start = await readSlice(blob, 0, Math.min(blob.size, MAGIC.length + 4));
   if (!equalBytes(start.subarray(0, MAGIC.length), MAGIC)) {
@@ -500,19 +587,11 @@ export async function openEnvelope(blob, keys, { which = "bidder", onData = null
     throw new SealingError("bad_header", "header length out of range");
   }
   const headerBytes = await readSlice(blob, MAGIC.length + 4, headerLength);
-  const header = parseHeader(headerBytes);
-  let signingSpki, verifyKey;
-  try {
-    signingSpki = fromBase64(header.bidder_signing_key);
-    verifyKey = await subtle.importKey("spki", signingSpki, ECDSA_KEY, false, ["verify"]);
-  } catch {
-    throw new SealingError("bad_header", "bidder_signing_key is not a P-256 public key");
-  }
-  if ((await fingerprint(signingSpki)) !== header.bidder_signing_key_fingerprint) {
-    throw new SealingError("bad_header", "bidder_signing_key does not match its fingerprint");
-  }
-  if (which === "bidder" && keys.signing && keys.signing.fingerprint !== header.bidder_signing_key_fingerprint) {
-    throw new SealingError("wrong_signing_key", "this envelope is not signed by your signing key");
+  const { header, verifyKey } = await parseHeader(headerBytes);
+  // The registered signing key: given, or (self-check) the bidder's own.
+  const expectedSigner = signingFingerprint ?? (which === "bidder" ? keys.signing?.fingerprint : null);
+  if (expectedSigner && expectedSigner !== header.bidder_signing_key_fingerprint) {
+    throw new SealingError("wrong_signing_key", "this envelope is not signed by the bidder's registered key");
   }
   const size = envelopeSize(header);
   if (blob.size < size) throw new SealingError("truncated", "the envelope is shorter than its header says");
@@ -554,6 +633,8 @@ export async function openEnvelope(blob, keys, { which = "bidder", onData = null
     reader.push(new Uint8Array(plain));
     if (onProgress) onProgress({ done: offset, total: size, chunk: index + 1, chunks: header.chunk_count });
   }
+  // A plaintext that ends inside the manifest (docs §4), before the signature is looked at (§8.1).
+  if (reader.manifest === null) throw new SealingError("bad_manifest", "the plaintext ends inside the manifest");
   const signature = await readSlice(blob, offset, SIGNATURE_SIZE);
   const message = await signedMessage(concatBytes(MAGIC, u32(headerLength), headerBytes), digests);
   if (!(await subtle.verify(ECDSA_SIGN, verifyKey, signature, message))) {

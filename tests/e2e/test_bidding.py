@@ -35,6 +35,12 @@ SEALED_LETTER = {"price": 987_654_321, "duration_days": 365, "quality": "合格"
 SLOW_MS = 90_000  # sealing and uploading megabytes on a busy 2-core machine
 
 
+def custodian_keys():
+    from trading.sealing.keys import generate_custodian_keys
+
+    return generate_custodian_keys()
+
+
 def published_tender():
     owner, staff = make_user("tenderer", "511921"), make_user("staff", "511921")
     return make_tender(owner, "511921", publish_by=staff)
@@ -145,8 +151,11 @@ class TestBidding(BrowserTestCase):
         self.bid_row(page, receipt_no).get_by_role("button", name="自检", exact=True).click()
         check = page.locator(f"#check-{bid.pk}")
         expect(check).to_contain_text("平台保存的投标文件完好", timeout=SLOW_MS)
-        expect(check).to_contain_text('"price":987654321')
-        expect(check).to_contain_text("技术标.pdf、商务标.pdf")
+        # The letter as the bid form showed it: the form's labels, the price in yuan, not raw JSON in fen.
+        assert check.locator("dt").all_inner_texts() == [
+            "投标报价(元)", "工期(日历天)", "质量标准", "投标有效期(日)", "投标文件"]
+        assert check.locator("dd").all_inner_texts() == ["¥9,876,543.21", "365", "合格", "90", "技术标.pdf、商务标.pdf"]
+        expect(check).not_to_contain_text("987654321")
 
         # --- and the withdrawal -----------------------------------------------------------------------------
         page.once("dialog", lambda dialog: dialog.accept())
@@ -156,6 +165,36 @@ class TestBidding(BrowserTestCase):
         assert bid.status == "withdrawn"
         assert bid.withdrawn_at is not None
         expect(self.bid_row(page, receipt_no).get_by_role("button")).to_have_count(0)
+
+    def test_crypto_errors_are_in_chinese_and_name_the_file_given(self):
+        tender = self.call(published_tender)
+        bidder = self.call(bidder_with_keys, "511900")
+        keys = bidder.keys
+        custodian_file = self.write("custodian-key.json", dump_key_file(self.call(custodian_keys), PASSPHRASE))
+        own_file = self.write("bidder-key.json", dump_key_file(keys, PASSPHRASE))
+        envelope_file = self.write("bid.sealed", b"sealed-bid/1\n" + bytes(100))
+        page = self.new_page()
+        self.sign_in(page, bidder)
+        page.goto(f"/tenders/{tender.pk}/")
+        status = page.locator("#bid-status")
+        cases = [
+            (custodian_file, PASSPHRASE, "失败: 这是保管人密钥文件，不是投标人密钥文件。"),
+            (envelope_file, "", "失败: 这是密封的投标文件，不是密钥文件。请选择生成密钥时下载的密钥文件（.json）。"),
+            (own_file, "", "失败: 这个投标人密钥文件设有口令，请输入口令。"),
+            (own_file, "not it", "失败: 口令错误：不是这个投标人密钥文件的口令（或文件已损坏）。"),
+        ]
+        for key_file, passphrase, shown in cases:
+            self.fill_bid(page, [self.write("a.pdf", b"%PDF")], key_file, passphrase)
+            page.get_by_role("button", name="在本机加密并上传", exact=True).click()
+            expect(status).to_have_text(shown, timeout=SLOW_MS)
+        assert not BidUpload.objects.exists()
+
+        # The keys page: a bidder registering a custodian's key file is told what the file is.
+        page.goto("/accounts/security/")
+        page.locator("#key-passphrase").fill(PASSPHRASE)
+        page.locator("#register-file").set_input_files(custodian_file)
+        expect(page.locator("#keys-status")).to_contain_text("这是保管人密钥文件，不是投标人密钥文件。")
+        assert PublicKey.objects.filter(organization=bidder.organization).count() == 2  # nothing registered
 
     def test_an_upload_resumes_from_what_the_server_holds_after_network_failures(self):
         tender = self.call(published_tender)

@@ -22,6 +22,11 @@ def _fast_settings():
     """No Django here (overrides tests/conftest.py)."""
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_root():
+    """No Django static files here (overrides tests/conftest.py)."""
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """No Django cache here (overrides tests/conftest.py)."""

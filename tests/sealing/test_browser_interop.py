@@ -389,3 +389,81 @@ def test_custodian_shares_from_python_decrypt_in_the_browser(page, custodians):
         assert got["index"] == stored.index and got["hash"] == stored.share_hash
     shares = [base64.b64decode(first["share"]), base64.b64decode(second["share"])]
     assert keys.fingerprint(ceremony.recover_opening_key(record, shares)) == record.fingerprint
+
+
+def test_the_negative_vectors_give_the_same_codes_in_the_browser(page, vectors):
+    negative = json.loads((ROOT / "docs" / "sealed-bid-negative-vectors.json").read_text(encoding="utf-8"))
+    got = page.evaluate(
+        """async ({ keyFile, openingPkcs8, envelopes, keyFiles }) => {
+            const keys = await S.importKeyFile(keyFile);
+            const opening = await S.importOpeningPrivateKey(S.fromBase64(openingPkcs8));
+            const signingFingerprint = keys.signing.fingerprint;
+            const out = { envelopes: [], keyFiles: [] };
+            for (const v of envelopes) {
+                const blob = b64ToBlob(v.envelope);
+                out.envelopes.push({
+                    open_opening: await codeOf(S.openEnvelope(blob, opening, { which: "opening", signingFingerprint })),
+                    open_bidder: await codeOf(S.checkOwnEnvelope(blob, keys)),
+                });
+            }
+            for (const v of keyFiles) {
+                out.keyFiles.push(await codeOf(S.importKeyFile(v.key_file, { passphrase: v.passphrase, kind: v.kind })));
+            }
+            return out;
+        }""",
+        {
+            "keyFile": json.dumps(vectors["keys"]["bidder_key_file"]),
+            "openingPkcs8": vectors["keys"]["opening_private_key_pkcs8"],
+            "envelopes": negative["envelopes"],
+            "keyFiles": negative["key_files"],
+        },
+    )
+    for vector, codes in zip(negative["envelopes"], got["envelopes"], strict=True):
+        expected = {way: vector["expect"][way] for way in ("open_opening", "open_bidder")}
+        assert codes == expected, vector["name"]
+    for vector, code in zip(negative["key_files"], got["keyFiles"], strict=True):
+        assert code == vector["expect"], vector["name"]
+
+
+def test_a_refused_key_file_says_what_file_it_is(page, bidder, custodians, vectors):
+    given = page.evaluate(
+        """async ({ bidderFile, custodianFile, sealed }) => {
+            const given = async (text, options) => {
+                try { await S.importKeyFile(text, options); return "ok"; } catch (e) { return `${e.code}/${e.given}`; }
+            };
+            return {
+                bidderAsCustodian: await given(bidderFile, { kind: "custodian" }),
+                custodianAsBidder: await given(custodianFile, { kind: "bidder" }),
+                envelope: await given(sealed, { kind: "bidder" }),
+                pem: await given("-----BEGIN PUBLIC KEY-----\\nMFkw\\n-----END PUBLIC KEY-----\\n", {}),
+                custodianNoPassphrase: await given(custodianFile, { kind: "custodian" }),
+            };
+        }""",
+        {
+            "bidderFile": keys.dump_key_file(bidder, "口令").decode(),
+            "custodianFile": keys.dump_key_file(custodians[0], "口令").decode(),
+            "sealed": base64.b64decode(vectors["vectors"][0]["envelope"])[:200].decode("utf-8", "replace"),
+        },
+    )
+    assert given == {
+        "bidderAsCustodian": "wrong_key_kind/bidder_key",
+        "custodianAsBidder": "wrong_key_kind/custodian_key",
+        "envelope": "bad_key_file/envelope",
+        "pem": "bad_key_file/pem",
+        "custodianNoPassphrase": "passphrase_required/custodian_key",
+    }
+
+
+def test_tender_id_length_counts_utf8_bytes_in_the_browser_too(page, opening_key, bidder):
+    codes = page.evaluate(
+        """async ({ pem, keyFile }) => {
+            const keys = await S.importKeyFile(keyFile);
+            const seal = (tenderId) => S.sealBidToBlob({ bidLetter: {}, files: [], tenderId, openingKeyPem: pem,
+                                                         bidderKeys: keys });
+            return [await codeOf(seal("标".repeat(66))), await codeOf(seal("标".repeat(67))),
+                    await codeOf(seal("\\u{1F600}".repeat(50))), await codeOf(seal("\\u{1F600}".repeat(51)))];
+        }""",
+        {"pem": keys.public_pem(opening_key), "keyFile": keys.dump_key_file(bidder).decode()},
+    )
+    assert codes == ["ok", "TypeError: tenderId is 1 to 200 bytes of UTF-8", "ok",
+                     "TypeError: tenderId is 1 to 200 bytes of UTF-8"]

@@ -35,7 +35,7 @@ def workdir(tmp_path_factory, opening_key):
     (path / "keygen.out").write_text(result.stdout, encoding="utf-8")
     (path / "opening.pem").write_text(keys.public_pem(opening_key), encoding="ascii")
     (path / "letter.json").write_text(
-        json.dumps({"price_fen": 88800000, "duration_days": 120, "质量": "合格"}), encoding="utf-8"
+        json.dumps({"price": 1180000000, "duration_days": 120, "质量": "合格"}), encoding="utf-8"
     )
     (path / "技术标.pdf").write_bytes(os.urandom(2_500_000))
     (path / "note.txt").write_text("工期 120 天\n", encoding="utf-8")
@@ -99,7 +99,7 @@ def test_seal_prints_its_steps_and_writes_an_envelope_the_server_accepts(workdir
     with (workdir / "bid.sealed").open("rb") as f:
         opened = envelope.open_envelope(f, opening_key)
         contents = {e["name"]: s.read() for e, s in opened.files()}
-    assert opened.bid_letter == {"price_fen": 88800000, "duration_days": 120, "质量": "合格"}
+    assert opened.bid_letter == {"price": 1180000000, "duration_days": 120, "质量": "合格"}
     assert [e["media_type"] for e in opened.manifest["files"]] == ["application/pdf", "text/plain"]
     assert contents == {"技术标.pdf": (workdir / "技术标.pdf").read_bytes(), "note.txt": "工期 120 天\n".encode()}
 
@@ -118,7 +118,9 @@ def test_check_opens_the_envelope_with_the_bidders_own_key_and_extracts(workdir)
         cwd=workdir,
     )
     assert result.returncode == 0, result.stderr
-    assert '"price_fen": 88800000' in result.stdout and '"质量": "合格"' in result.stdout
+    # The letter as the bid form showed it (the platform's standard form): labels, money in yuan.
+    assert "bid letter (投标函):\n  投标报价(元): ¥11,800,000.00\n  工期(日历天): 120\n  质量: 合格\n" in result.stdout
+    assert "1180000000" not in result.stdout
     assert "技术标.pdf  2500000 bytes  application/pdf" in result.stdout
     assert "the envelope is complete" in result.stdout
     assert (workdir / "out" / "技术标.pdf").read_bytes() == (workdir / "技术标.pdf").read_bytes()
@@ -251,3 +253,39 @@ def test_the_vectors_file_is_what_make_vectors_makes(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "up to date" in result.stdout
+
+
+def test_seal_allows_a_bid_letter_without_files(workdir, opening_key):
+    result = cli(
+        "bidder", "seal", "--key", "key.json", "--passphrase-file", "passphrase.txt", "--opening-key", "opening.pem",
+        "--tender", "BZ-2025-0001", "--letter", "letter.json", "--out", "letter-only.sealed", cwd=workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "and 0 file(s)" in result.stdout
+    with (workdir / "letter-only.sealed").open("rb") as f:
+        opened = envelope.open_envelope(f, opening_key)
+        assert opened.manifest == {"bid_letter": {"price": 1180000000, "duration_days": 120, "质量": "合格"},
+                                   "files": []}
+        opened.finish()
+    assert opened.verified
+
+
+def test_seal_help_shows_the_chunk_size(tmp_path):
+    result = cli("bidder", "seal", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    shown = " ".join(result.stdout.split())  # argparse wraps lines
+    assert "--chunk-size CHUNK_SIZE bytes of plaintext per encrypted chunk, 1024 to 16777216" in shown
+    assert "none is allowed: a bid letter alone is valid" in shown
+
+
+def test_a_custodian_key_file_given_to_the_bidder_tool_is_named(workdir, custodians):
+    (workdir / "custodian.json").write_bytes(keys.dump_key_file(custodians[0], "口令"))
+    result = cli("bidder", "check", "--key", "custodian.json", "bid.sealed", cwd=workdir)  # no passphrase asked
+    assert result.returncode == 1
+    assert result.stderr == "error: custodian.json is a custodian key file, not a bidder key file\n"
+
+
+def test_a_bidder_key_file_given_to_the_custodian_tool_is_named(workdir):
+    result = cli("custodian", "decrypt-share", "--key", "key.json", "--share", "AAAA", cwd=workdir)
+    assert result.returncode == 1
+    assert result.stderr == "error: key.json is a bidder key file, not a custodian key file\n"

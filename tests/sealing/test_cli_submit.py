@@ -642,3 +642,18 @@ def test_a_timeout_out_of_range_is_refused_before_anything_is_sent(tmp_path):
                  cwd=tmp_path)
     assert result.returncode != 0
     assert "--timeout: give between 1 and 3600 seconds" in result.stderr
+
+
+def test_check_shows_the_letter_with_the_labels_of_the_tenders_bid_form(server, tender, bidder, tmp_path):
+    folder = write_bid_folder(tmp_path / "bid", tender, bidder.keys, size=1000)
+    (folder / "letter.json").write_text(json.dumps({"price": 1_180_000_000, "duration_days": 180}), encoding="utf-8")
+    envelope = seal(folder, tender.code)
+    label = {f["key"]: f["label"] for f in tender.bid_letter_fields}
+    result = cli("check", "--key", "key.json", "--server", server.url, "--tender", tender.pk, envelope, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert f"  {label['price']}: ¥11,800,000.00\n  {label['duration_days']}: 180\n" in result.stdout
+    # The envelope says which tender it is for: another tender's form is refused, not shown.
+    another = published_tender()
+    other = cli("check", "--key", "key.json", "--server", server.url, "--tender", another.pk, envelope, cwd=folder)
+    assert other.returncode == 1
+    assert other.stderr == f"error: tender {another.pk} is {another.code}, but this envelope is sealed for {tender.code}\n"

@@ -24,7 +24,18 @@ from Crypto.Signature import DSS
 
 from ledger.canonical import canonical_json
 
-from .keys import BidderKeys, b64, check_p256_key, check_rsa_key, fingerprint, load_public_key, oaep, spki_der, unb64
+from .keys import (
+    BidderKeys,
+    b64,
+    check_p256_key,
+    check_rsa_key,
+    exact_spki,
+    fingerprint,
+    load_public_key,
+    oaep,
+    spki_der,
+    unb64,
+)
 
 FORMAT = "sealed-bid/1"
 MAGIC = b"sealed-bid/1\n"
@@ -35,6 +46,7 @@ MAX_HEADER_SIZE = 1 << 16
 MAX_MANIFEST_SIZE = 1 << 20
 MAX_PLAINTEXT_SIZE = 1 << 40
 MAX_FILES = 1000
+MAX_TENDER_ID_BYTES = 200
 MAX_SAFE_INTEGER = (1 << 53) - 1  # the largest integer a JavaScript number holds exactly
 KEY_SIZE = 32
 NONCE_PREFIX_SIZE = 4
@@ -87,6 +99,14 @@ class EnvelopeInfo:
     header_bytes: bytes
     size: int  # the whole envelope, computed from the header
     sha256: str | None = None  # of the whole envelope; set by check_structure and seal, not by inspect
+
+
+def valid_tender_id(value) -> bool:
+    """docs §3.1: the length of tender_id counts UTF-8 bytes (not code points, not UTF-16 units)."""
+    try:
+        return isinstance(value, str) and 1 <= len(value.encode("utf-8")) <= MAX_TENDER_ID_BYTES
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
 
 
 def chunk_count(plaintext_size: int, chunk_size: int) -> int:
@@ -149,8 +169,8 @@ def seal(
     check_rsa_key(opening_public_key)
     check_rsa_key(bidder.encryption)
     check_p256_key(bidder.signing)
-    if not isinstance(tender_id, str) or not 1 <= len(tender_id) <= 200:
-        raise ValueError("tender_id must be a string of 1 to 200 characters")
+    if not valid_tender_id(tender_id):
+        raise ValueError(f"tender_id must be 1 to {MAX_TENDER_ID_BYTES} bytes of UTF-8")
     if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
         raise ValueError(f"chunk_size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE}")
 
@@ -292,8 +312,8 @@ def parse_header(header_bytes: bytes) -> dict:
         raise bad("missing or unknown fields")
     if header["format"] != FORMAT:
         raise bad(f"format is not {FORMAT}")
-    if not isinstance(header["tender_id"], str) or not 1 <= len(header["tender_id"]) <= 200:
-        raise bad("tender_id")
+    if not valid_tender_id(header["tender_id"]):
+        raise bad(f"tender_id is not 1 to {MAX_TENDER_ID_BYTES} bytes of UTF-8")
     for field in ("opening_key_fingerprint", "bidder_signing_key_fingerprint", "bidder_encryption_key_fingerprint"):
         if not isinstance(header[field], str) or not _HEX64.fullmatch(header[field]):
             raise bad(f"{field} is not 64 lowercase hex digits")
@@ -306,12 +326,14 @@ def parse_header(header_bytes: bytes) -> dict:
     expected_count = chunk_count(header["plaintext_size"], header["chunk_size"])
     if not _is_int(header["chunk_count"], expected_count, expected_count):
         raise bad("chunk_count does not match plaintext_size and chunk_size")
-    try:
-        signing_key = check_p256_key(load_public_key(unb64(header["bidder_signing_key"])))
+    try:  # exactly the §2 encoding, and the fingerprint is of those very bytes (not of a re-export)
+        signing_spki = unb64(header["bidder_signing_key"])
+        exact_spki(signing_spki, check_p256_key)
     except ValueError as exc:
         raise bad(f"bidder_signing_key: {exc}") from exc
-    if fingerprint(signing_key) != header["bidder_signing_key_fingerprint"]:
+    if hashlib.sha256(signing_spki).hexdigest() != header["bidder_signing_key_fingerprint"]:
         raise bad("bidder_signing_key does not match its fingerprint")
+    # Every bad_header rule comes before the wrapped keys: the precedence of docs §8.1.
     for field in ("opening_wrapped_key", "bidder_wrapped_key"):
         try:
             wrapped = unb64(header[field])

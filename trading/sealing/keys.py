@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from Crypto.Cipher import AES, PKCS1_OAEP
 from Crypto.Hash import SHA256
+from Crypto.IO import PKCS8
 from Crypto.Protocol.KDF import PBKDF2
 from Crypto.PublicKey import ECC, RSA
 from Crypto.Random import get_random_bytes
@@ -25,14 +26,22 @@ KEY_FILE_FORMAT = "sealed-bid-key/1"
 RSA_BITS = 3072
 # OWASP's 2023 figure for PBKDF2-HMAC-SHA256; a key file is opened a handful of times, so slow is fine.
 MIN_ITERATIONS = 600_000
+MAX_SAFE_INTEGER = (1 << 53) - 1  # a browser reads larger numbers inexactly
+
+
+KEY_KINDS = ("bidder", "custodian")
+SALT_SIZE = 16
+FILE_NONCE_SIZE = 12
 
 
 class KeyFileError(Exception):
-    """A key file that cannot be used. `code` is stable: bad_key_file, passphrase_required, wrong_passphrase."""
+    """A key file that cannot be used. `code` is stable (docs §8): bad_key_file, wrong_key_kind,
+    passphrase_required, wrong_passphrase. `kind` is the kind of key file it is, when it says so."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, kind=None):
         super().__init__(message)
         self.code = code
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,30 @@ def load_public_key(pem_or_der):
         return ECC.import_key(pem_or_der)
     except (ValueError, IndexError, TypeError) as exc:
         raise ValueError("not an RSA or EC public key (PEM or SPKI DER)") from exc
+
+
+def exact_spki(der: bytes, check):
+    """The public key whose SPKI DER is exactly `der` (docs §2): the one encoding the fingerprint hashes.
+
+    Import alone is lenient (PEM, a compressed EC point, even a private key all load), so the key is
+    exported again and must give back the very same bytes. `check` is check_rsa_key or check_p256_key.
+    """
+    try:
+        key = check(load_public_key(der))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not the SPKI DER of the expected key: {exc}") from None
+    if key.has_private() or spki_der(key) != der:
+        raise ValueError("not exactly the SPKI DER encoding of docs §2 (uncompressed point, no private key)")
+    return key
+
+
+def _pkcs8_der(der: bytes) -> bytes:
+    """Refuse what is not PKCS#8 PrivateKeyInfo DER (PEM, PKCS#1, SEC1), which the importers would also take."""
+    try:
+        PKCS8.unwrap(der)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise ValueError("a private key is not PKCS#8 DER") from exc
+    return der
 
 
 def check_rsa_key(key, *, exact_bits=RSA_BITS):
@@ -188,57 +221,79 @@ def _bad(message):
     return KeyFileError("bad_key_file", message)
 
 
-def load_key_file(data: bytes, passphrase: str | None = None):
-    """BidderKeys or CustodianKeys from key file bytes; checks that each private key matches its public key."""
+def key_file_kind(data: bytes) -> str | None:
+    """The `kind` a key file declares ("bidder" or "custodian"), or None: to name it in a message."""
     try:
         doc = json.loads(data)
-        kind, public = doc["kind"], doc["public"]
-        if doc["format"] != KEY_FILE_FORMAT or kind not in ("bidder", "custodian"):
+    except (ValueError, TypeError):
+        return None
+    if isinstance(doc, dict) and doc.get("format") == KEY_FILE_FORMAT and doc.get("kind") in KEY_KINDS:
+        return doc["kind"]
+    return None
+
+
+def load_key_file(data: bytes, passphrase: str | None = None, *, kind: str | None = None):
+    """BidderKeys or CustodianKeys from key file bytes; checks that each private key matches its public key.
+
+    With `kind`, a key file of the other kind is refused (wrong_key_kind) before any passphrase is
+    needed. The checks run in the order of docs §8.1, so every reader names the same first fault.
+    """
+    try:
+        doc = json.loads(data)
+        if not isinstance(doc, dict) or doc.get("format") != KEY_FILE_FORMAT or doc.get("kind") not in KEY_KINDS:
             raise _bad("not a sealed-bid key file")
-        names = {"bidder": {"encryption", "signing"}, "custodian": {"encryption"}}[kind]
-        if set(public) != names:
+        declared = doc["kind"]
+        if kind is not None and declared != kind:
+            raise KeyFileError("wrong_key_kind", f"this is a {declared} key file, not a {kind} key file", declared)
+        names = {"bidder": {"encryption", "signing"}, "custodian": {"encryption"}}[declared]
+        public = doc.get("public")
+        if not isinstance(public, dict) or set(public) != names:
             raise _bad("the public keys do not match the kind of key file")
+        checks = {"encryption": check_rsa_key, "signing": check_p256_key}
+        for name in sorted(names):
+            exact_spki(unb64(public[name]), checks[name])
         if "private" in doc:
             private = doc["private"]
         elif "protected" in doc:
             private = _decrypt_private(doc, passphrase)
         else:
             raise _bad("no private keys in the key file")
-        if set(private) != names:
+        if not isinstance(private, dict) or set(private) != names:
             raise _bad("the private keys do not match the kind of key file")
-        encryption = check_rsa_key(RSA.import_key(unb64(private["encryption"])))
-        if not encryption.has_private():
-            raise _bad("the encryption key is not a private key")
-        parts = {"encryption": encryption}
-        if kind == "bidder":
-            parts["signing"] = check_p256_key(ECC.import_key(unb64(private["signing"])))
-            if not parts["signing"].has_private():
-                raise _bad("the signing key is not a private key")
+        parts = {"encryption": check_rsa_key(RSA.import_key(_pkcs8_der(unb64(private["encryption"]))))}
+        if declared == "bidder":
+            parts["signing"] = check_p256_key(ECC.import_key(_pkcs8_der(unb64(private["signing"]))))
         for name, key in parts.items():
+            if not key.has_private():
+                raise _bad(f"the {name} key is not a private key")
             if spki_der(key) != unb64(public[name]):
                 raise _bad(f"the {name} private key does not belong to the public key in the file")
-    except KeyFileError:
+    except KeyFileError as exc:
+        exc.kind = exc.kind or key_file_kind(data)
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise _bad(f"unreadable key file: {exc}") from exc
-    if kind == "bidder":
+        raise KeyFileError("bad_key_file", f"unreadable key file: {exc}", key_file_kind(data)) from exc
+    if declared == "bidder":
         return BidderKeys(signing=parts["signing"], encryption=parts["encryption"])
     return CustodianKeys(encryption=parts["encryption"])
 
 
 def _decrypt_private(doc, passphrase):
     protected = doc["protected"]
-    if protected["kdf"] != "PBKDF2-HMAC-SHA256" or protected["cipher"] != "AES-256-GCM":
+    if not isinstance(protected, dict):
         raise _bad("unsupported key file protection")
-    iterations = protected["iterations"]
-    if not isinstance(iterations, int) or iterations < MIN_ITERATIONS:
+    if protected.get("kdf") != "PBKDF2-HMAC-SHA256" or protected.get("cipher") != "AES-256-GCM":
+        raise _bad("unsupported key file protection")
+    iterations = protected.get("iterations")
+    if type(iterations) is not int or not MIN_ITERATIONS <= iterations <= MAX_SAFE_INTEGER:
         raise _bad(f"key file protection needs at least {MIN_ITERATIONS} iterations")
+    salt, nonce, sealed = (unb64(protected.get(f)) for f in ("salt", "nonce", "ciphertext"))
+    if len(salt) != SALT_SIZE or len(nonce) != FILE_NONCE_SIZE or len(sealed) < 16:
+        raise _bad(f"the salt is {SALT_SIZE} bytes, the nonce {FILE_NONCE_SIZE}, the ciphertext at least the tag")
     if passphrase is None:
         raise KeyFileError("passphrase_required", "this key file is protected by a passphrase")
-    sealed = unb64(protected["ciphertext"])
-    cipher = AES.new(
-        _file_key(passphrase, unb64(protected["salt"]), iterations), AES.MODE_GCM, nonce=unb64(protected["nonce"])
-    )
+    cipher = AES.new(_file_key(passphrase, salt, iterations), AES.MODE_GCM, nonce=nonce)
+    # docs §6: the associated data is {format, kind, public}, whatever other members the file has.
     cipher.update(canonical_json({"format": doc["format"], "kind": doc["kind"], "public": doc["public"]}))
     try:
         plain = cipher.decrypt_and_verify(sealed[:-16], sealed[-16:])
