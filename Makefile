@@ -7,8 +7,13 @@ STAMP := $(VENV)/.installed-$(REQ_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make run` serves with DEBUG off (DEBUG=true to opt in), over plain HTTP, with secrets made once in var/.
+LOCAL := bash scripts/local-env.sh
+# Benchmarks run on the PostgreSQL server of DATABASE_URL (default: this machine's), each in a throwaway
+# database of its own (bench/benchdb.py).
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: install system-packages messages run serve test lint bench clean
+.PHONY: install system-packages messages run serve test lint bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,22 +31,23 @@ messages: install
 	@$(BIN)/python manage.py compilemessages --ignore '.venv' --verbosity 0
 
 run: install messages
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(BIN)/python manage.py init_pki
-	$(BIN)/python manage.py load_demo
+	$(LOCAL) $(BIN)/python manage.py migrate --no-input
+	$(LOCAL) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(LOCAL) $(BIN)/python manage.py init_pki
+	$(LOCAL) $(BIN)/python manage.py load_demo
 	@$(MAKE) --no-print-directory serve
 
 # daphne serves HTTP and websockets. Without Redis the task worker runs inside it (the in-memory
 # channel layer reaches only its own process); with REDIS_URL a separate db_worker process runs.
 serve:
+	@echo "DEBUG=$${DEBUG:-false} (DEBUG=true make run: debug pages for development)"
 	@if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	  $(LOCAL) $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
 	  trap "kill $$worker" EXIT INT TERM; \
-	  $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
+	  $(LOCAL) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
 	else \
 	  echo "serving on http://$(HOST):$(PORT)/ (task worker inside the server)"; \
-	  RUN_TASK_WORKER=1 $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
+	  RUN_TASK_WORKER=1 $(LOCAL) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
 	fi
 
 # pytest's exit code 5 means no test ran: that is a failure here, never a green run.
@@ -53,8 +59,23 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Every benchmark runs, even after one fails; the failures are named at the end. bench-smoke runs each at
+# tiny sizes (about a minute in all) so that CI notices a benchmark that no longer runs.
+define run_benchmarks
+	@failed=""; start=$$(date +%s); \
+	for b in bench/bench_*.py; do \
+	  echo "== $$b $(1)"; \
+	  DJANGO_SETTINGS_MODULE=config.settings DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python $$b $(1) || failed="$$failed $$b"; \
+	done; \
+	echo "== benchmarks took $$(( $$(date +%s) - start )) s"; \
+	if [ -n "$$failed" ]; then echo "benchmarks that failed:$$failed"; exit 1; fi
+endef
+
 bench: install messages
-	@for b in bench/bench_*.py; do echo "== $$b"; DJANGO_SETTINGS_MODULE=config.settings $(BIN)/python $$b || exit 1; done
+	$(call run_benchmarks,)
+
+bench-smoke: install messages
+	$(call run_benchmarks,--smoke)
 
 clean:
 	rm -rf var/test*.sqlite3 var/static

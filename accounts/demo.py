@@ -55,8 +55,17 @@ def _user(username, full_name, org, role, region_code):
     return user
 
 
+def _verify(org):
+    """Only verified companies may register bid keys and bid: the staff of the company's region verify it,
+    as they would after checking its papers."""
+    if org.verified_at is None:
+        staff = User.objects.get(username=STAFF_USERS[org.region.code])
+        actions.verify_organization(actor=staff, organization_id=org.pk)
+
+
 def load(stdout=None):
-    """Create the demo accounts; returns [(username, role, region code, organization)]."""
+    """Create the demo accounts, the bidders' companies verified; returns [(username, role, region code,
+    organization)]."""
     rows = []
     serial = 1
     centers = {}
@@ -72,6 +81,8 @@ def load(stdout=None):
         # Bidders and agencies work anywhere in the city.
         scope = "511900" if role in ("bidder", "agency") else region_code
         _user(username, full_name, org, role, scope)
+        if kind == "bidder":
+            _verify(org)
         rows.append((username, role, scope, org_name))
     for username, full_name in CUSTODIANS:
         _user(username, full_name, centers["511900"], "custodian", "511900")

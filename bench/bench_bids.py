@@ -7,12 +7,11 @@
   deadline (16 threads): how many are accepted, p50/p99 finalize latency, wall time. Falling short
   prints TARGET MISSED; only a wrong result (a lost or duplicated bid, a server error) exits 1.
 
-    .venv/bin/python bench/bench_bids.py [--mib 1024] [--bidders 300] [--threads 16]
+    .venv/bin/python bench/bench_bids.py [--mib 1024] [--bidders 300] [--threads 16] [--smoke]
 
 The server runs `daphne config.asgi:application` in its own process with the same settings (test
 database, temporary MEDIA_ROOT and PKI_DIR, VAR_DIR), no task worker (receipt PDFs queue up unrendered).
-The throwaway database is created and dropped by the test-database machinery, under a name of its
-own so that a concurrent test run is not disturbed. MB/s are decimal megabytes (10^6 bytes).
+The database is a throwaway one of its own (benchdb.py). MB/s are decimal megabytes (10^6 bytes).
 """
 
 import argparse
@@ -40,9 +39,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from benchdb import throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from tools import bidder as cli  # noqa: E402
@@ -405,41 +404,37 @@ def main(argv=None) -> int:
     parser.add_argument("--mib", type=int, default=1024, help="size of the big bid in MiB (default 1024)")
     parser.add_argument("--bidders", type=int, default=300)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (1 MiB, 5 bidders): does it still run?")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.mib, args.bidders, args.threads = 1, 5, 2
 
     from records import pki
 
     begin = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="bench-bids-"))
-    old = server = None
     try:
         settings.MEDIA_ROOT = tmp / "media"
         settings.PKI_DIR = tmp / "pki"
         pki.create_authority(settings.PKI_DIR)
-        db = settings.DATABASES["default"]
-        # A name of its own: the test machinery drops an existing test database of the same name.
-        db["TEST"]["NAME"] = (
-            str(tmp / "bench.sqlite3") if connection.vendor == "sqlite" else f"test_bench_bids_{os.getpid()}"
-        )
         print(f"database: {connection.vendor}; files in {tmp}", flush=True)
-        old = setup_databases(verbosity=0, interactive=False)
-        from tests.trading.bidding import published_tender
+        with throwaway_database("bids", tmp):
+            from tests.trading.bidding import published_tender
 
-        tender = published_tender()
-        big_bidder = bidder(rsa_keys(1)[0][0])
-        connections.close_all()
-        server, url = start_server(tmp)
-        print(f"daphne pid {server.pid} on {url}: {vm_kib(server.pid, 'VmRSS') / 1024:.0f} MiB resident", flush=True)
-        big = big_bid(tmp, url, server, tender, big_bidder, args.mib)
-        print(f"[{time.perf_counter() - begin:.0f} s]", flush=True)
-        many = many_bidders(url, tender, args.bidders, args.threads)
+            tender = published_tender()
+            big_bidder = bidder(rsa_keys(1)[0][0])
+            connections.close_all()
+            server, url = start_server(tmp)
+            try:
+                print(f"daphne pid {server.pid} on {url}: {vm_kib(server.pid, 'VmRSS') / 1024:.0f} MiB resident",
+                      flush=True)
+                big = big_bid(tmp, url, server, tender, big_bidder, args.mib)
+                print(f"[{time.perf_counter() - begin:.0f} s]", flush=True)
+                many = many_bidders(url, tender, args.bidders, args.threads)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        connections.close_all()
-        if old is not None:
-            teardown_databases(old, verbosity=0)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()

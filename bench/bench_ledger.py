@@ -4,9 +4,12 @@
   same canonical bytes in the same run;
 - verify rate over 100,000 entries (entries/s), beside the same hashlib figure.
 
-Runs in a throwaway database created and dropped by the test-database machinery.
+    .venv/bin/python bench/bench_ledger.py [--writers 8] [--per-writer 250] [--verify 100000] [--smoke]
+
+Runs in a throwaway database of its own (benchdb.py), emptied with TRUNCATE between the two figures.
 """
 
+import argparse
 import hashlib
 import multiprocessing
 import os
@@ -22,17 +25,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from benchdb import throwaway_database  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ledger import chain  # noqa: E402
 from ledger.canonical import canonical_json  # noqa: E402
 from ledger.models import GENESIS_HASH, ChainHead, Entry  # noqa: E402
 
-WRITERS = 8
-PER_WRITER = 250
-VERIFY_N = 100_000
 PAYLOAD = {"tender": "BZ-2026-0001", "bid": 12345, "sha256": "ab" * 32, "名称": "通江县某某工程"}
 
 
@@ -81,14 +81,22 @@ def bulk_chain(n):
     ChainHead.objects.update_or_create(pk=1, defaults={"seq": n, "hash": prev})
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--per-writer", type=int, default=250)
+    parser.add_argument("--verify", type=int, default=100_000, help="entries written for the verify figure")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the benchmark still run?")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.writers, args.per_writer, args.verify = 2, 20, 2_000
+    writers, verify_n = args.writers, args.verify
     print(f"database: {connection.vendor}")
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database("ledger"):
         connections.close_all()
         ctx = multiprocessing.get_context("fork")
-        barrier = ctx.Barrier(WRITERS + 1)
-        procs = [ctx.Process(target=writer, args=(PER_WRITER, barrier)) for _ in range(WRITERS)]
+        barrier = ctx.Barrier(writers + 1)
+        procs = [ctx.Process(target=writer, args=(args.per_writer, barrier)) for _ in range(writers)]
         for p in procs:
             p.start()
         barrier.wait()
@@ -96,7 +104,7 @@ def main():
         for p in procs:
             p.join()
         append_s = time.perf_counter() - start
-        total = WRITERS * PER_WRITER
+        total = writers * args.per_writer
         result = chain.verify()
         assert result.ok and result.count == total, result
         append_rate = total / append_s
@@ -104,23 +112,20 @@ def main():
 
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE ledger_entry" if connection.vendor == "postgresql" else "DELETE FROM ledger_entry")
-        print(f"writing {VERIFY_N} entries for the verify run…", flush=True)
-        bulk_chain(VERIFY_N)
+        print(f"writing {verify_n} entries for the verify run…", flush=True)
+        bulk_chain(verify_n)
         start = time.perf_counter()
         result = chain.verify(progress=lambda n: print(f"  verified {n}", flush=True) if n % 25000 == 0 else None)
         verify_s = time.perf_counter() - start
-        assert result.ok and result.count == VERIFY_N, result
-        verify_rate = VERIFY_N / verify_s
-        base_v = hashlib_rate(sample_docs(20_000))
+        assert result.ok and result.count == verify_n, result
+        verify_rate = verify_n / verify_s
+        base_v = hashlib_rate(sample_docs(min(verify_n, 20_000)))
 
         print()
         print(f"{'figure':<46}{'rate/s':>12}{'hashlib/s':>12}{'ratio':>8}")
-        print(f"{f'append, {WRITERS} writer processes, {total} entries':<46}{append_rate:>12,.0f}{base:>12,.0f}"
+        print(f"{f'append, {writers} writer processes, {total} entries':<46}{append_rate:>12,.0f}{base:>12,.0f}"
               f"{append_rate / base:>8.4f}")
-        print(f"{f'verify, {VERIFY_N:,} entries':<46}{verify_rate:>12,.0f}{base_v:>12,.0f}{verify_rate / base_v:>8.3f}")
-    finally:
-        connections.close_all()
-        teardown_databases(old, verbosity=0)
+        print(f"{f'verify, {verify_n:,} entries':<46}{verify_rate:>12,.0f}{base_v:>12,.0f}{verify_rate / base_v:>8.3f}")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@ runs it once k custodians have released their shares:
   of the same number of bytes in one process, and the ratio of the two times;
 - beside `openssl speed -evp aes-256-gcm -bytes 1048576 -seconds 3`.
 
-    .venv/bin/python bench/bench_opening.py [--bids 100] [--mib 20]
+    .venv/bin/python bench/bench_opening.py [--bids 100] [--mib 20] [--smoke]
 
-Setup (not timed): a throwaway database created and dropped by the test-database machinery under a name
-of its own, a temporary MEDIA_ROOT and PKI; a tender published with 3 custodians (2 open it); each
+Setup (not timed): a throwaway database of its own (benchdb.py), a temporary MEDIA_ROOT and PKI; a tender published with 3 custodians (2 open it); each
 bidder seals random bytes with `envelope.seal` and submits them through the real actions
 (create_upload, receive_part in 8 MiB parts, finalize_upload). Everything is built with the clock set
 a month back, so the deadline has passed when the clock comes back to now. The envelopes are synced
@@ -41,10 +40,10 @@ import django  # noqa: E402
 django.setup()
 
 import time_machine  # noqa: E402
+from benchdb import throwaway_database  # noqa: E402
 from Crypto.Cipher import AES  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from trading.sealing import envelope  # noqa: E402
@@ -200,7 +199,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, default=100)
     parser.add_argument("--mib", type=int, default=20, help="plaintext of each bid in MiB (default 20)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (3 bids of 1 MiB): does it still run?")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.bids, args.mib = 3, 1
 
     from records import pki
 
@@ -213,62 +215,60 @@ def main(argv=None) -> int:
         shutil.rmtree(tmp)
         print(f"not enough disk in {tmp.parent}: {needed / 1e9:.1f} GB needed, {free / 1e9:.1f} GB free")
         return 1
-    settings.DEBUG = False  # no query log in the timed part
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # bench users only
     settings.MEDIA_ROOT = tmp / "media"
     settings.PKI_DIR = tmp / "pki"
-    db = settings.DATABASES["default"]
-    # A name of its own: the test machinery drops an existing test database of the same name.
-    db.setdefault("TEST", {})["NAME"] = (
-        str(tmp / "bench.sqlite3") if connection.vendor == "sqlite" else f"test_bench_opening_{os.getpid()}"
-    )
     print(f"database: {connection.vendor}; channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND']}")
     print(f"files in {tmp} ({free / 1e9:.0f} GB free)", flush=True)
     started = time.perf_counter()
     print(f"generating {3 + args.bids} RSA-3072 keys (custodians, bidders)…", flush=True)
     keys = rsa_keys(3 + args.bids)
     pki.create_authority(settings.PKI_DIR)
-    old = setup_databases(verbosity=0, interactive=False)
     try:
-        tender = build(args.bids, size, keys)
-        from trading.actions.opening import open_bids
-        from trading.models import Bid, OpenedBid, Opening
-
-        total = sum(Bid.objects.filter(tender=tender, status="submitted").values_list("size", flat=True))
-        # Bids arrive over weeks: by the opening their envelopes are on disk, not dirty pages still being
-        # written back while the decrypted files are written.
-        os.sync()
-        print(f"setup took {time.perf_counter() - started:.0f} s; opening {args.bids} bids, {total / 1e9:.2f} GB…")
-        start, cpu = time.perf_counter(), time.process_time()
-        opened = open_bids(tender.pk)
-        opening_s, opening_cpu = time.perf_counter() - start, time.process_time() - cpu
-        outcomes = list(OpenedBid.objects.filter(bid__tender=tender).values_list("outcome", flat=True))
-        assert opened == args.bids and outcomes == ["opened"] * args.bids, (opened, set(outcomes))
-        assert Opening.objects.get(tender=tender).status == Opening.Status.READING
-
-        print("bare AES-256-GCM decryption of as many bytes…", flush=True)
-        bare_s = bare_decrypt_seconds(total)
-        print("openssl speed -evp aes-256-gcm (3 s)…", flush=True)
-        openssl = openssl_gcm_mb_per_s()
-
-        rows = [
-            ("opening wall time", f"{opening_s:.1f} s"),
-            ("opening MB/s", f"{total / opening_s / 1e6:,.0f}"),
-            ("opening CPU time of this process (user+sys)", f"{opening_cpu:.1f} s"),
-            ("bare pycryptodome decrypt MB/s", f"{total / bare_s / 1e6:,.0f}"),
-            ("ratio (opening time ÷ bare decrypt time)", f"{opening_s / bare_s:.2f}"),
-            ("openssl speed aes-256-gcm MB/s", f"{openssl:,.0f}"),
-        ]
-        print()
-        print(f"{args.bids} bids × {args.mib} MiB = {total / 1e9:.2f} GB of envelopes")
-        for label, value in rows:
-            print(f"{label:<44}{value:>12}")
+        with throwaway_database("opening", tmp):
+            figures(args, size, keys, started)
     finally:
-        connections.close_all()
-        teardown_databases(old, verbosity=0)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"total run {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def figures(args, size, keys, started):
+    """Build the tender and its bids, open them, print the table."""
+    tender = build(args.bids, size, keys)
+    from trading.actions.opening import open_bids
+    from trading.models import Bid, OpenedBid, Opening
+
+    total = sum(Bid.objects.filter(tender=tender, status="submitted").values_list("size", flat=True))
+    # Bids arrive over weeks: by the opening their envelopes are on disk, not dirty pages still being
+    # written back while the decrypted files are written.
+    os.sync()
+    print(f"setup took {time.perf_counter() - started:.0f} s; opening {args.bids} bids, {total / 1e9:.2f} GB…")
+    start, cpu = time.perf_counter(), time.process_time()
+    opened = open_bids(tender.pk)
+    opening_s, opening_cpu = time.perf_counter() - start, time.process_time() - cpu
+    outcomes = list(OpenedBid.objects.filter(bid__tender=tender).values_list("outcome", flat=True))
+    assert opened == args.bids and outcomes == ["opened"] * args.bids, (opened, set(outcomes))
+    assert Opening.objects.get(tender=tender).status == Opening.Status.READING
+
+    print("bare AES-256-GCM decryption of as many bytes…", flush=True)
+    bare_s = bare_decrypt_seconds(total)
+    seconds = 1 if args.smoke else 3
+    print(f"openssl speed -evp aes-256-gcm ({seconds} s)…", flush=True)
+    openssl = openssl_gcm_mb_per_s(seconds)
+
+    rows = [
+        ("opening wall time", f"{opening_s:.1f} s"),
+        ("opening MB/s", f"{total / opening_s / 1e6:,.0f}"),
+        ("opening CPU time of this process (user+sys)", f"{opening_cpu:.1f} s"),
+        ("bare pycryptodome decrypt MB/s", f"{total / bare_s / 1e6:,.0f}"),
+        ("ratio (opening time ÷ bare decrypt time)", f"{opening_s / bare_s:.2f}"),
+        ("openssl speed aes-256-gcm MB/s", f"{openssl:,.0f}"),
+    ]
+    print()
+    print(f"{args.bids} bids × {args.mib} MiB = {total / 1e9:.2f} GB of envelopes")
+    for label, value in rows:
+        print(f"{label:<44}{value:>12}")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,13 @@ on PostgreSQL:
   10,000 and at 100,000 tenders;
 - EXPLAIN ANALYZE of the slowest query of each request at the largest size.
 
-Runs in a throwaway database created and dropped by the test-database machinery.
-Tenders are bulk-inserted (bench data only: real writes go through the actions).
+    .venv/bin/python bench/bench_portal.py [--smoke]
+
+Runs in a throwaway database of its own (benchdb.py). Tenders are bulk-inserted (bench data only: real
+writes go through the actions). --smoke: 300 and 600 tenders, page 10, 3 runs (does it still run?).
 """
 
+import argparse
 import datetime
 import math
 import os
@@ -30,10 +33,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from benchdb import throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts import actions as account_actions  # noqa: E402
@@ -47,15 +51,16 @@ RUNS = 30
 WARMUP = 3
 BATCH = 2_000
 SEARCH = "改造工程"  # in about one tender in eight: page 500 exists at 100,000
+PAGE = 500
 REQUESTS = [
     "/tenders/",
-    "/tenders/?page=500",
+    "/tenders/?page={page}",
     "/tenders/?region=511921",
-    "/tenders/?region=511921&page=500",
+    "/tenders/?region=511921&page={page}",
     f"/tenders/?q={SEARCH}",
-    f"/tenders/?q={SEARCH}&page=500",
+    f"/tenders/?q={SEARCH}&page={{page}}",
     "/api/tenders/",
-    "/api/tenders/?page=500",
+    "/api/tenders/?page={page}",
 ]
 
 TOWNS = ["江口镇", "沙溪镇", "铁佛镇", "长赤镇", "光雾山镇", "白衣镇", "柳林镇", "三江镇", "清江镇", "曾口镇",
@@ -180,16 +185,19 @@ def print_table(results):
             print(f"{size:>9,}  {url:<36}{r['served']:>10}{r['status']:>7}{r['p50']:>9.1f}{r['p95']:>9.1f}{queries:>9}")
 
 
-def main():
+def main(argv=None):
+    global SIZES, RUNS, WARMUP, REQUESTS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the benchmark still run?")
+    args = parser.parse_args(argv)
+    page = PAGE
+    if args.smoke:
+        SIZES, RUNS, WARMUP, page = [300, 600], 3, 1, 10
+    REQUESTS = [url.format(page=page) for url in REQUESTS]
     print(f"database: {connection.vendor}")
-    settings.DEBUG = False  # as in production: no debug templates
-    if connection.vendor == "postgresql":
-        # Our own throwaway database: the default test name (test_<NAME>) may be in use by a test run.
-        settings.DATABASES["default"]["TEST"]["NAME"] = f"test_bench_portal_{os.getpid()}"
-    else:
+    if connection.vendor != "postgresql":
         print("note: the figures of the issue are for PostgreSQL; EXPLAIN is skipped")
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database("portal"):
         rng = random.Random(2026)
         org, user = owner()
         client = Client()
@@ -218,9 +226,6 @@ def main():
                 print(f"  {url:<36}{kind:>6}{ms:>8.1f} ms  {plan[0] if plan else ''}")
                 for line in plan[1:]:
                     print(f"  {'':<36}{'':>17}  {line}")
-    finally:
-        connections.close_all()
-        teardown_databases(old, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Signed records at full size: an evaluation report of 30 bidders × 9 experts × 20 criteria.
 
-    DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python bench/bench_records.py
+    DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python bench/bench_records.py [--smoke]
 
 Prints the time to render it (reportlab), to add the 9 expert signatures and the platform seal
 (pyHanko, one incremental update each), to verify it, and the ratio of render + sign to rendering
 alone. Keys are RSA-3072 as in production, from a throwaway CA (no database, no PKI_DIR).
+--smoke: 3 bidders × 2 experts × 3 criteria, one run (does it still run?).
 """
 
+import argparse
 import os
 import statistics
 import sys
@@ -17,7 +19,12 @@ RUNS = 3
 BIDDERS, EXPERTS, CRITERIA = 30, 9, 20
 
 
-def main():
+def main(argv=None):
+    global RUNS, BIDDERS, EXPERTS, CRITERIA
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the benchmark still run?")
+    if parser.parse_args(argv).smoke:
+        RUNS, BIDDERS, EXPERTS, CRITERIA = 1, 3, 2, 3
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

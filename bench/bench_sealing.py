@@ -1,6 +1,6 @@
 """How fast is sealing? The bidder CLI and the envelope functions beside OpenSSL's AES-256-GCM.
 
-    .venv/bin/python bench/bench_sealing.py [--mib 256]
+    .venv/bin/python bench/bench_sealing.py [--mib 256] [--smoke]
 
 Writes MiB of random data to a temporary file, seals it with `tools/bidder.py seal` (a subprocess,
 so start-up and key loading count), then times seal(), check_structure() and open_envelope() in
@@ -26,9 +26,9 @@ from Crypto.PublicKey import RSA  # noqa: E402
 from trading.sealing import envelope, keys  # noqa: E402
 
 
-def openssl_gcm_mb_per_s() -> float:
+def openssl_gcm_mb_per_s(seconds=3) -> float:
     result = subprocess.run(
-        ["openssl", "speed", "-evp", "aes-256-gcm", "-bytes", "1048576", "-seconds", "3"],
+        ["openssl", "speed", "-evp", "aes-256-gcm", "-bytes", "1048576", "-seconds", str(seconds)],
         capture_output=True,
         text=True,
         check=True,
@@ -55,7 +55,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=256, help="size of the bid in MiB (default 256)")
     parser.add_argument("--dir", help="where to put the temporary files (default: the system's temp directory)")
+    parser.add_argument("--smoke", action="store_true", help="1 MiB: does the benchmark still run?")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.mib = 1
     size = args.mib * 1024 * 1024
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -130,7 +133,7 @@ def main(argv=None) -> int:
             ("envelope.check_structure()", timed(check)),
             ("envelope.open_envelope(), read all", timed(open_all)),
         ]
-    reference = openssl_gcm_mb_per_s()
+    reference = openssl_gcm_mb_per_s(1 if args.smoke else 3)
     where = args.dir or tempfile.gettempdir()
     print(f"{args.mib} MiB bid in {where}, 1 MiB chunks, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(f"{'operation':<38} {'MB/s':>8} {'÷ openssl':>10}")

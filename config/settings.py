@@ -50,6 +50,8 @@ def env_secret(name):
     return ""
 
 
+# `make run` serves with DEBUG off unless DEBUG=true (scripts/local-env.sh); production sets DEBUG=false.
+# The default here stays on so that the test suite and one-off manage.py commands need no environment.
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = env_secret("SECRET_KEY")
@@ -182,9 +184,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Failed sign-ins allowed per account and per address inside the window before refusal.
+# Failed sign-ins allowed for one account from one address, and from one address over all
+# accounts, inside the window (seconds) before refusal.
 LOGIN_THROTTLE_LIMIT = env_int("LOGIN_THROTTLE_LIMIT", 5)
+LOGIN_THROTTLE_ADDRESS_LIMIT = env_int("LOGIN_THROTTLE_ADDRESS_LIMIT", 50)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 900)
+# Password reset by SMS: how long a code lives (seconds) and how many wrong codes it allows.
+PASSWORD_RESET_CODE_TTL = env_int("PASSWORD_RESET_CODE_TTL", 600)
+PASSWORD_RESET_MAX_ATTEMPTS = env_int("PASSWORD_RESET_MAX_ATTEMPTS", 5)
 
 # --- I18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -233,8 +240,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",  # documents auth, ids and error responses
+    "DEFAULT_PAGINATION_CLASS": "config.ids.Pagination",  # ?page= checked like every integer parameter
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
@@ -242,10 +249,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Bazhong Public Resource Trading API",
     "DESCRIPTION": "巴中市公共资源交易平台 API",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema endpoint is not an operation of the API
+    "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (a key's PEM) are not promised in responses
     "ENUM_NAME_OVERRIDES": {
         "CriterionKindEnum": ["price", "technical", "commercial"],
         "AmendmentKindEnum": "trading.models.Amendment.Kind",
         "OrganizationKindEnum": "accounts.models.Organization.Kind",
+        "TenderStatusEnum": "trading.models.Tender.Status",
+        "BidStatusEnum": "trading.models.Bid.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -260,7 +271,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
-if not DEBUG:
+# Served over HTTPS (a TLS proxy in front) unless DEBUG is on. `make run` serves plain HTTP on this
+# machine with DEBUG off, so it says HTTPS=false (scripts/local-env.sh).
+HTTPS = env_bool("HTTPS", not DEBUG)
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -270,12 +284,21 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
 
+# Everything goes to the console once, through the root logger. Django's own "django" handlers (a
+# DEBUG-only console, mail to ADMINS) are dropped: with DEBUG on they printed every record twice. A 4xx
+# (a forbidden or missing page) is logged as one WARNING line, without the traceback of the exception
+# that produced it (config/log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "config.log.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+        "django.channels.server": {"level": "WARNING"},
+    },
 }
 
 # Notifications (SMS) go through one pluggable backend; the console one prints them.

@@ -180,8 +180,9 @@ BIDS = {
 STARTS = {"opening": 26, "closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
 
 
-def load(traveller, now):
-    """Replay the demo history; `traveller` is a time_machine traveller positioned before `now`."""
+def load(traveller, now, demo_keys):
+    """Replay the demo history; `traveller` is a time_machine traveller positioned before `now`,
+    `demo_keys` what demo_bids.ensure_keys returned."""
     if Tender.objects.exists():
         return []
     staff = {u.username: u for u in User.objects.filter(username__endswith="_staff")}
@@ -195,7 +196,6 @@ def load(traveller, now):
         "511971": "kfq_staff",
     }
     bidder = User.objects.get(username="bidder3")
-    demo_bids.ensure_keys()
     created = []
     plan = sorted(PLAN, key=lambda row: -STARTS.get(row[0], 0))
     for key, owner, region, category, project, title, price, to_docs, docs_days, to_deadline, fate in plan:
@@ -239,7 +239,7 @@ def load(traveller, now):
             )
         if key in BIDS:
             for username, price, days in BIDS[key]:
-                demo_bids.submit_demo_bid(tender, username, price, days)
+                demo_bids.submit_demo_bid(tender, username, price, days, demo_keys[username].keys)
         if fate == "amend":
             traveller.shift(10 * DAY)
             actions.issue_amendment(

@@ -1,8 +1,14 @@
 """Demo keys and sealed bids: each demo custodian and bidder gets a key file in the ignored demo/
-folder, custodians are chosen for each tender before publication, and demo bidders seal real bids."""
+folder, custodians are chosen for each tender before publication, and demo bidders seal real bids.
+
+The key folder outlives the database (a new DATABASE_URL, a deleted var/): key files found there are
+registered in whatever database this runs against, so `load_demo` works on any database and any number
+of times."""
 
 import hashlib
 import io
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -12,11 +18,17 @@ from accounts.models import PublicKey, User
 
 from . import actions
 from .sealing.envelope import PlainFile, seal
-from .sealing.keys import BidderKeys, CustodianKeys, dump_key_file, load_key_file
+from .sealing.keys import BidderKeys, CustodianKeys, KeyFileError, dump_key_file, fingerprint, load_key_file, public_pem
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo" / "keys"
 CUSTODIANS = ["custodian1", "custodian2", "custodian3", "custodian4", "custodian5"]
 BIDDERS = ["bidder1", "bidder2", "bidder3", "bidder4"]
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    keys: BidderKeys | CustodianKeys
+    path: Path
 
 
 def _rsa3072():
@@ -30,51 +42,91 @@ def _rsa3072():
                                             serialization.NoEncryption()))
 
 
-def _keys_for(username, kind):
-    """Load the user's demo key file, or make one and register its public keys."""
+def new_keys(kind):
     from Crypto.PublicKey import ECC
 
-    path = DEMO_DIR / f"{username}.json"
-    user = User.objects.get(username=username)
-    if path.exists():
-        return user, load_key_file(path.read_bytes()), path
-    keys = (BidderKeys(signing=ECC.generate(curve="P-256"), encryption=_rsa3072()) if kind == "bidder"
-            else CustodianKeys(encryption=_rsa3072()))
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(dump_key_file(keys))
-    path.chmod(0o600)
     if kind == "bidder":
-        account_actions.register_public_key(actor=user, purpose="bid_signing",
-                                            pem=keys.signing.public_key().export_key(format="PEM"))
-        account_actions.register_public_key(actor=user, purpose="bid_encryption",
-                                            pem=keys.encryption.public_key().export_key().decode())
-    else:
-        account_actions.register_public_key(actor=user, purpose="custodian",
-                                            pem=keys.encryption.public_key().export_key().decode())
-    return user, keys, path
+        return BidderKeys(signing=ECC.generate(curve="P-256"), encryption=_rsa3072())
+    return CustodianKeys(encryption=_rsa3072())
 
 
-def ensure_keys():
-    """Key files for the demo custodians and bidders; returns {username: path}."""
-    paths = {}
-    for name in CUSTODIANS:
-        paths[name] = _keys_for(name, "custodian")[2]
-    for name in BIDDERS:
-        paths[name] = _keys_for(name, "bidder")[2]
-    return paths
+def _public_keys(keys):
+    """(purpose, key) of every public key the platform must know for these keys."""
+    if isinstance(keys, BidderKeys):
+        return [("bid_signing", keys.signing), ("bid_encryption", keys.encryption)]
+    return [("custodian", keys.encryption)]
+
+
+def _read(path, kind):
+    """The keys in `path`, or None when there is no usable key file of this kind there."""
+    if not path.exists():
+        return None
+    try:
+        return load_key_file(path.read_bytes(), kind=kind)
+    except KeyFileError:
+        return None
+
+
+def _write(path, keys):
+    """Write a new key file; a file it replaces is kept beside it as `<name>.json.replaced`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.replace(path.with_name(path.name + ".replaced"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(dump_key_file(keys))
+    path.chmod(0o600)
+
+
+def _registrations(keys):
+    """{fingerprint: (user id, revoked at)} of those of the keys' public keys this database knows."""
+    rows = PublicKey.objects.filter(fingerprint__in=[fingerprint(key) for _purpose, key in _public_keys(keys)])
+    return {fp: (user_id, revoked) for fp, user_id, revoked in rows.values_list("fingerprint", "user_id", "revoked_at")}
+
+
+def _keys_for(user, kind, directory):
+    """The user's demo keys, registered in this database.
+
+    A key file whose public keys this database has never seen (a new database) is registered as it is;
+    one whose keys are known but revoked or held by someone else, or one that cannot be read without a
+    passphrase, is replaced by new keys."""
+    path = directory / f"{user.username}.json"
+    keys = _read(path, kind)
+    if keys is not None:
+        known = _registrations(keys)
+        if any(user_id != user.pk or revoked is not None for user_id, revoked in known.values()):
+            keys = None
+    if keys is None:
+        keys, known = new_keys(kind), {}
+        _write(path, keys)
+    for purpose, key in _public_keys(keys):
+        if fingerprint(key) not in known:
+            account_actions.register_public_key(actor=user, purpose=purpose, pem=public_pem(key))
+    return DemoKeys(keys, path)
+
+
+def ensure_keys(directory=None):
+    """Key files for the demo custodians and bidders, each registered; returns {username: DemoKeys}.
+    Precondition: the demo accounts exist and the bidders' organizations are verified."""
+    directory = Path(directory or DEMO_DIR)
+    users = {u.username: u for u in User.objects.filter(username__in=CUSTODIANS + BIDDERS)}
+    demo = {name: _keys_for(users[name], "custodian", directory) for name in CUSTODIANS}
+    demo.update({name: _keys_for(users[name], "bidder", directory) for name in BIDDERS})
+    return demo
 
 
 def choose_custodians(staff, tender):
     users = list(User.objects.filter(username__in=CUSTODIANS).order_by("username"))
-    missing = [u.username for u in users if not PublicKey.objects.filter(user=u, purpose="custodian").exists()]
+    missing = [u.username for u in users
+               if not PublicKey.objects.filter(user=u, purpose="custodian", revoked_at__isnull=True).exists()]
     if missing:
         raise RuntimeError(f"demo custodians without keys: {missing}")
     actions.set_custodians(actor=staff, tender_id=tender.pk, user_ids=[u.pk for u in users], threshold=3)
 
 
-def submit_demo_bid(tender, username, price_yuan, duration_days):
-    """A real sealed bid: sealed with the bidder's demo key, uploaded in parts, finalized."""
-    user, keys, _path = _keys_for(username, "bidder")
+def submit_demo_bid(tender, username, price_yuan, duration_days, keys):
+    """A real sealed bid: sealed with the bidder's demo `keys` (BidderKeys), uploaded in parts, finalized."""
+    user = User.objects.get(username=username)
     tender.refresh_from_db()
     body = (f"{user.organization.name} 投标文件(技术标与商务标)\n".encode() * 2000)
     out = io.BytesIO()
