@@ -21,7 +21,17 @@ from accounts.permissions import can, has_role, scope_region_ids
 from . import actions
 from .forms import AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm
 from .models import Objection, Tender, TenderDocument
-from .queries import PUBLIC_STATUSES, STAGES, IdPaginator, paused_objections, portal_tenders, stage_of
+from .queries import (
+    PUBLIC_STATUSES,
+    STAGES,
+    IdPaginator,
+    bid_arrivals,
+    own_bids,
+    pause_reason,
+    paused_objections,
+    portal_tenders,
+    stage_of,
+)
 
 PAGE_SIZE = 20
 
@@ -100,9 +110,11 @@ def tender_detail(request, pk):
     objections = tender.objections.select_related("organization")
     if not (is_owner or can(user, "tender.view_unpublished", tender)):
         objections = objections.filter(organization_id=getattr(user, "organization_id", -1) or -1)
+    stage = stage_of(tender)
     context = {
         "tender": tender,
-        "stage": stage_of(tender),
+        "stage": stage,
+        "pause_reason": pause_reason(stage),
         "stages": STAGES,
         "documents": documents,
         "amendments": amendments,
@@ -144,17 +156,20 @@ def _bid_context(request, tender):
     """The bidder's panel (its own bids only) and, for staff and regulators, arrivals without contents."""
     from django.urls import reverse
 
-    from .models import Bid
+    from accounts.actions import organization_unverified_message
 
     user = request.user
     context = {"opening_key": getattr(tender, "opening_key", None),
                "may_attend": user.is_authenticated and can(user, "opening.attend", tender)}
-    if can(user, "bid.count", tender):
-        context["arrivals"] = list(tender.bids.filter(status=Bid.Status.SUBMITTED).values_list("submitted_at", flat=True))
+    context["arrivals"] = bid_arrivals(user, tender)  # None before the deadline (招标投标法 art. 22)
     if not can(user, "bid.submit", tender) or context["opening_key"] is None:
         return context
-    context["my_bids"] = tender.bids.filter(organization_id=user.organization_id).order_by("-submitted_at")
+    context["my_bids"] = own_bids(user).filter(tender=tender).order_by("-submitted_at")
     context["accepting"] = tender.status == Tender.Status.PUBLISHED and timezone.now() < tender.bid_deadline
+    if user.organization.verified_at is None:
+        # Only verified companies bid: say why, and who verifies (the staff of the company's region).
+        context["unverified"] = organization_unverified_message(user.organization)
+        context["accepting"] = False
     context["bid_page"] = {
         "server_now": timezone.now().isoformat(),
         "user": request.user.pk,
@@ -447,10 +462,11 @@ def opening_hall(request, pk):
 @require_POST
 def choose_custodians(request, pk):
     """Staff choose the key custodians (k of n) at review, before publication."""
-    try:
-        user_ids = [int(v) for v in request.POST.getlist("custodians")]
-        threshold = int(request.POST.get("threshold", "3"))
-    except ValueError:
+    from config.ids import parse_int  # ids past the database's range would overflow the query (a 500)
+
+    user_ids = [parse_int(v) for v in request.POST.getlist("custodians")]
+    threshold = parse_int(request.POST.get("threshold", "3"), minimum=0, maximum=1000)
+    if None in user_ids or threshold is None:
         messages.error(request, _("Choose the custodians and a whole-number threshold."))
         return redirect("trading:detail", pk=pk)
     return _post_action(request, pk, actions.set_custodians, _("The key custodians are set."), tender_id=pk,

@@ -1,0 +1,162 @@
+"""The role matrix's world: one of each role around tenders in every state that a route acts on.
+
+Built through the same actions and HTTP calls the platform uses (tests/factories.py,
+tests/trading/bidding.py), so every row has its trading-log entry. The tenders are in 通江县 (511921):
+
+- `open`: published, bidding open (deadline in 30 days); `bidder` has a bid on it (with its receipt
+  PDF) and two unfinished uploads (one complete, ready to finalize; one empty); an objection by a
+  bidder outside the matrix waits for the tenderer's answer.
+- `draft`: the tenderer's draft; `submitted`: awaiting review, custodians chosen.
+- `opened`: tendered 40 days ago, its deadline passed 10 days ago, opened: decrypted bid files exist.
+"""
+
+import base64
+import datetime
+from dataclasses import dataclass, field
+
+import time_machine
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from accounts import actions as account_actions
+from accounts.credit_code import make_code
+from tests.factories import make_custodians, make_tender, make_user, register_bidder_keys
+from tests.trading.bidding import finalize, sealed_bid, upload
+from trading import actions
+from trading.actions.opening import open_bids, release_share, start_opening
+from trading.actions.receipt_pdf import produce_receipt_pdf
+from trading.models import BidUpload, OpenedFile, TenderCustodian
+from trading.sealing import ceremony
+from trading.sealing.keys import BidderKeys
+
+COUNTY, OTHER_COUNTY, CITY = "511921", "511922", "511900"
+
+# Column order of the matrix (short labels, see ROLE_LABELS in the test).
+ROLES = ["anon", "bid", "bid2", "unver", "tend", "tend2", "stH", "stE", "stC", "cust", "exp", "regH", "regC"]
+
+
+@dataclass
+class World:
+    users: dict
+    tenders: dict
+    ids: dict = field(default_factory=dict)
+    cookies: dict = field(default_factory=dict)
+
+    def client(self, role):
+        client = Client(raise_request_exception=False)
+        if role != "anon":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.cookies[role]
+        return client
+
+
+def _verified(user, by):
+    from accounts.models import Organization
+
+    if Organization.objects.filter(pk=user.organization_id, verified_at__isnull=True).exists():
+        account_actions.verify_organization(actor=by, organization_id=user.organization_id)
+    return user
+
+
+def _verified_bidder(by):
+    """A bidder whose company staff have verified, with its keys registered (only then may it bid)."""
+    bidder = _verified(make_user("bidder", CITY), by)
+    signing, encryption = register_bidder_keys(bidder)
+    bidder.keys = BidderKeys(signing=signing, encryption=encryption)
+    return bidder
+
+
+def _publish(owner, staff, custodians, **terms):
+    tender = make_tender(owner, COUNTY, **terms)
+    actions.set_custodians(actor=staff, tender_id=tender.pk, user_ids=[c.pk for c in custodians], threshold=2)
+    actions.submit_tender(actor=owner, tender_id=tender.pk)
+    actions.approve_tender(actor=staff, tender_id=tender.pk)
+    tender.refresh_from_db()
+    return tender
+
+
+def _bid(tender, bidder, client):
+    data, digest = sealed_bid(tender, bidder, files=[("投标文件.pdf", b"%PDF-1.7 bid " * 100)])
+    client.force_login(bidder)
+    response = finalize(client, upload(client, tender, data), digest)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def _share(tender, custodian):
+    row = TenderCustodian.objects.get(tender=tender, user=custodian)
+    return base64.b64encode(ceremony.decrypt_share(base64.b64decode(row.encrypted_share), custodian.private_key)).decode()
+
+
+def _opened_tender(owner, staff, custodians, bidders, client):
+    """A tender already opened: tendered 40 days ago, three bids, deadline 10 days ago, opened now."""
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=40), tick=True):
+        tender = _publish(owner, staff, custodians, title="已开标标段")
+        for bidder in bidders:
+            _bid(tender, bidder, client)
+    start_opening(tender.pk)
+    for custodian in custodians[:2]:
+        release_share(actor=custodian, tender_id=tender.pk, share_b64=_share(tender, custodian))
+    open_bids(tender.pk)
+    return tender
+
+
+def build_world(full=True):
+    """`full=False` leaves out what only HTTP rows ask for (the opened tender, the receipt PDF)."""
+    users = {
+        "tend": make_user("tenderer", COUNTY, username="m_tenderer"),
+        "tend2": make_user("tenderer", COUNTY, username="m_tenderer_other"),
+        "stH": make_user("staff", COUNTY, username="m_staff_here"),
+        "stE": make_user("staff", OTHER_COUNTY, username="m_staff_elsewhere"),
+        "stC": make_user("staff", CITY, username="m_staff_city"),
+        "exp": make_user("expert", CITY, username="m_expert"),
+        "regH": make_user("regulator", COUNTY, username="m_regulator_here"),
+        "regC": make_user("regulator", CITY, username="m_regulator_city"),
+    }
+    custodians = make_custodians(3)
+    users["cust"] = custodians[0]
+    users["bid"] = _verified_bidder(users["stC"])
+    users["bid2"] = _verified_bidder(users["stC"])
+    org, users["unver"] = account_actions.register_company(
+        name="新注册公司", credit_code=make_code(f"91{COUNTY}MA0000001"), region_code=COUNTY,
+        username="m_unverified", password="test-password-123")
+    objector = _verified(make_user("bidder", CITY), users["stC"])
+    extra = [_verified_bidder(users["stC"]) for _ in range(2 if full else 0)]
+    client = Client()
+
+    tend, staff = users["tend"], users["stH"]
+    tenders = {"open": _publish(tend, staff, custodians), "draft": make_tender(tend, COUNTY)}
+    tenders["submitted"] = make_tender(tend, COUNTY)
+    actions.set_custodians(actor=staff, tender_id=tenders["submitted"].pk, user_ids=[c.pk for c in custodians],
+                           threshold=2)
+    actions.submit_tender(actor=tend, tender_id=tenders["submitted"].pk)
+    if full:
+        tenders["opened"] = _opened_tender(tend, staff, custodians, [users["bid"], *extra], client)
+
+    world = World(users, tenders)
+    tender = tenders["open"]
+    bid = _bid(tender, users["bid"], client)
+    world.ids["bid"] = bid["id"]
+    if full:
+        world.ids["receipt"] = produce_receipt_pdf(bid["id"])
+    data, digest = sealed_bid(tender, users["bid"], price=9_700_000_00)
+    world.ids["upload_full"], world.ids["upload_full_sha256"] = upload(client, tender, data), digest
+    world.ids["upload_empty"] = str(actions.create_upload(actor=users["bid"], tender_id=tender.pk, size=4096).id)
+    world.ids["document"] = tender.documents.get().pk
+    world.ids["objection"] = actions.raise_objection(actor=objector, tender_id=tender.pk, text="对资格条件有异议").pk
+    world.ids["project"] = tenders["draft"].project_id
+    world.ids["unverified_org"] = org.pk
+    world.ids["token"] = account_actions.create_api_token(actor=users["bid"], name="笔记本")[0].pk
+    if full:
+        world.ids["opened_file"] = OpenedFile.objects.filter(opened__bid__tender=tenders["opened"],
+                                                         opened__bid__organization=users["bid"].organization).first().pk
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        world.cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return world
+
+
+def uploads_state(world):
+    """Uploads write no log entry: their rows are the state a refused upload call must leave alone."""
+    return sorted(BidUpload.objects.values_list("id", "received", "status"))
