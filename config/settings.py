@@ -303,3 +303,12 @@ LOGGING = {
 
 # Notifications (SMS) go through one pluggable backend; the console one prints them.
 SMS_BACKEND = env("SMS_BACKEND", "accounts.sms.ConsoleBackend")
+
+# --- Expert draw (DESIGN §7) ---------------------------------------------------
+# An expert who accepted a seat for a tenderer sits out that tenderer's draws for this many days
+# (a local pool rule against repeated service for one tenderer: the law sets no number).
+EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
+# How long a drawn expert has to accept or decline before a replacement is drawn.
+DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
+# The platform's address as experts reach it: the link in a drawn expert's text message.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
