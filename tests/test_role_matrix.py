@@ -127,6 +127,36 @@ token-detail                     DELETE 403   W     404   404   404   404   404 
 api-root                         GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 api-schema                       GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 api-docs                         GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+evaluation:draw_request          GET    302L  403   403   403   403   403   200   403   200   403   403   403   403
+evaluation:draw_request          POST   302L  403   403   403   403   403   409   403   409   403   403   403   403
+evaluation:draw                  GET    302L  403   403   403   403   403   200   403   200   403   403   200   200
+evaluation:draw_secret           GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:draw_secret           POST   302L  403   403   403   403   403   403   403   403   403   403   409   409
+evaluation:draw_reveal           GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:draw_reveal           POST   302L  403   403   403   403   403   302   403   302   403   403   403   403
+evaluation:draw_verify           GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+evaluation:draw_frozen_list      GET    404   404   404   404   404   404   404   404   404   404   404   404   404
+evaluation:draw_answer           GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+evaluation:draw_answer           POST   400   400   400   400   400   400   400   400   400   400   400   400   400
+evaluation:expert_list           GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+evaluation:expert_create         GET    302L  403   403   403   403   403   403   403   200   403   403   403   403
+evaluation:expert_create         POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+evaluation:expert_import         GET    302L  403   403   403   403   403   403   403   200   403   403   403   403
+evaluation:expert_import         POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+evaluation:expert_export         GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+evaluation:expert_detail         GET    302L  403   403   403   403   403   200   403   200   403   403   200   200
+evaluation:expert_edit           GET    302L  403   403   403   403   403   403   403   200   403   403   403   403
+evaluation:expert_edit           POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+evaluation:expert_suspend        GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:expert_suspend        POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+evaluation:expert_reinstate      GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:expert_reinstate      POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+evaluation:expert_retire         GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:expert_retire         POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+evaluation:venue_list            GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+evaluation:venue_list            POST   302L  403   403   403   403   403   W     200   W     403   403   403   403
+evaluation:venue_edit            GET    302L  403   403   403   403   403   200   403   200   403   403   403   403
+evaluation:venue_edit            POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
 """
 
 WS_MATRIX = """
@@ -209,6 +239,85 @@ def _id(name, key="pk"):
     return lambda w: {key: w.ids[name]}
 
 
+def _expert_form(w, serial, **extra):
+    from evaluation.demo import id_number
+    from evaluation.models import Specialty
+    from evaluation.specialties import ensure_specialties
+
+    ensure_specialties(Specialty)
+    return {"name": "矩阵专家", "id_number": id_number(serial, COUNTY) if serial else "", "phone": "13900000901",
+            "region": COUNTY, "specialties": ["ENG-BLD"], "title": "", "employer_credit_code": "",
+            "employer_name": "", **extra}
+
+
+def _pool_expert(status="active"):
+    """The path kwargs of an expert of 通江县 (made once per test, through the pool actions)."""
+
+    def kwargs(w):
+        from evaluation.actions import pool
+        from evaluation.models import Expert, Specialty
+        from evaluation.specialties import ensure_specialties
+
+        serial = 902 if status == "active" else 903
+        expert = Expert.objects.filter(id_number=_expert_form(w, serial)["id_number"]).first()
+        if expert is None:
+            ensure_specialties(Specialty)
+            expert = pool.create_expert(actor=w.users["stC"], data=_expert_form(w, serial))
+            if status == "suspended":
+                pool.suspend_expert(actor=w.users["stC"], expert_id=expert.pk,
+                                    until=datetime.date(2099, 12, 31), reason="矩阵")
+        return {"pk": expert.pk}
+
+    return kwargs
+
+
+def _pool_venue(w):
+    from evaluation.actions import pool
+    from evaluation.models import Venue
+
+    venue = Venue.objects.filter(name="矩阵评标室").first() or pool.create_venue(
+        actor=w.users["stH"], data={"name": "矩阵评标室", "region": COUNTY, "seats": 9})
+    return {"pk": venue.pk}
+
+
+def _venue_form(w):
+    return {"name": "矩阵评标室二", "region": COUNTY, "address": "", "seats": "7", "active": "on"}
+
+
+def _pool_csv(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evaluation.demo import id_number
+    from evaluation.models import Specialty
+    from evaluation.specialties import ensure_specialties
+
+    ensure_specialties(Specialty)
+    text = f"姓名,身份证号,手机,地区代码,专业\r\n矩阵导入,{id_number(904, COUNTY)},13900000904,{COUNTY},ENG-BLD\r\n"
+    return SimpleUploadedFile("experts.csv", text.encode("utf-8-sig"))
+
+
+def _matrix_draw(w):
+    """A draw of the opened tender, drawn: six experts of the city hold 房屋建筑, the opening is closed, staff
+    requested a committee of five and the regulator gave the second secret (made once per world)."""
+    from evaluation.actions import draw as draw_actions
+    from evaluation.models import Draw, Specialty
+    from evaluation.specialties import ensure_specialties
+    from tests.evaluation.conftest import make_experts
+    from trading.actions.opening import close_opening
+
+    tender = w.tenders["opened"]
+    draw = Draw.objects.filter(tender=tender).first()
+    if draw is None:
+        ensure_specialties(Specialty)
+        make_experts(6, specialties=[Specialty.objects.get(code="ENG-BLD")])
+        close_opening(actor=w.users["stH"], tender_id=tender.pk)
+        draw = draw_actions.request_draw(
+            actor=w.users["stH"], tender_id=tender.pk, committee_size=5, tenderer_representatives=0,
+            requirements=[{"specialty": "ENG-BLD", "count": 5, "venue": None, "main": False, "offsite": False}])
+        draw = draw_actions.contribute_regulator_secret(actor=w.users["regH"], draw_id=draw.pk, secret_hex="cd" * 32)
+    return draw
+
+
 class R:
     """How a route is asked: path parameters from the world, the write (method, body) if it takes one,
     and for writes that log nothing, what else must not change."""
@@ -285,9 +394,34 @@ ROUTES = {
     "key-list": R(write="POST", body=_json(_fresh_signing_pem)),
     "token-list": R(write="POST", body=_json({"name": "新令牌"})),
     "token-detail": R(_id("token"), "DELETE", lambda w: {}),
+    # The draw of the opened tender is already drawn (_matrix_draw): a second request is refused (409), the
+    # regulator's secret cannot be given twice (409), the reveal waits for the evaluation (302 back with the
+    # message), the frozen list is hidden until the reveal (404), and a wrong one-time code is refused (400).
+    "evaluation:draw_request": R(lambda w: {"tender_id": _matrix_draw(w).tender_id}, "POST",
+                                 _form({"committee_size": "5", "tenderer_representatives": "0",
+                                        "req-TOTAL_FORMS": "1", "req-INITIAL_FORMS": "0",
+                                        "req-0-specialty": "ENG-BLD", "req-0-count": "5"})),
+    "evaluation:draw": R(lambda w: {"pk": _matrix_draw(w).pk}),
+    "evaluation:draw_secret": R(lambda w: {"pk": _matrix_draw(w).pk}, "POST", _form({"secret_hex": "ef" * 32})),
+    "evaluation:draw_reveal": R(lambda w: {"pk": _matrix_draw(w).pk}, "POST", _form({})),
+    "evaluation:draw_verify": R(lambda w: {"pk": _matrix_draw(w).pk}),
+    "evaluation:draw_frozen_list": R(lambda w: {"pk": _matrix_draw(w).pk}),
+    "evaluation:draw_answer": R(lambda w: {"seat_id": _matrix_draw(w).seats.first().pk}, "POST",
+                                _form({"code": "000000", "accept": "yes"})),
     "api-root": R(),
     "api-schema": R(),
     "api-docs": R(),
+    "evaluation:expert_list": R(),
+    "evaluation:expert_create": R(write="POST", body=_form(lambda w: _expert_form(w, 901))),
+    "evaluation:expert_import": R(write="POST", body=lambda w: {"data": {"file": _pool_csv(w)}}),
+    "evaluation:expert_export": R(),
+    "evaluation:expert_detail": R(_pool_expert()),
+    "evaluation:expert_edit": R(_pool_expert(), "POST", _form(lambda w: _expert_form(w, 0, name="改名"))),
+    "evaluation:expert_suspend": R(_pool_expert(), "POST", _form({"until": "2099-12-31", "reason": "矩阵"})),
+    "evaluation:expert_reinstate": R(_pool_expert("suspended"), "POST", _form({})),
+    "evaluation:expert_retire": R(_pool_expert(), "POST", _form({})),
+    "evaluation:venue_list": R(write="POST", body=_form(_venue_form)),
+    "evaluation:venue_edit": R(_pool_venue, "POST", _form(_venue_form)),
 }
 
 

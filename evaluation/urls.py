@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "evaluation"
+urlpatterns = [
+    path("experts/", include("evaluation.urls_pool")),
+    path("draws/", include("evaluation.urls_draw")),
+]
