@@ -3,22 +3,25 @@
     render("bid_receipt", data, anchor=LedgerAnchor(seq, hash)) -> Rendered
 
 `data` is the kind's dataclass or the equivalent JSON-friendly dict. Kinds without a renderer yet
-(draw record, candidate publicity, award notice) are built from the same engine
+(candidate publicity, award notice) are built from the same engine
 in records/render/base.py when their apps arrive.
 """
 
 from .base import LedgerAnchor, Rendered, Slot
 from .data import DataError, to_jsonable
+from .draw_record import DrawRecord, render_draw_record
 from .evaluation_report import EvaluationReport, render_evaluation_report
 from .opening_record import OpeningRecord, render_opening_record
 from .receipt import BidReceipt, render_bid_receipt
 
 RENDERERS = {
     "bid_receipt": render_bid_receipt,
+    "draw_record": render_draw_record,
     "evaluation_report": render_evaluation_report,
     "opening_record": render_opening_record,
 }
-DATA_CLASSES = {"bid_receipt": BidReceipt, "evaluation_report": EvaluationReport, "opening_record": OpeningRecord}
+DATA_CLASSES = {"bid_receipt": BidReceipt, "draw_record": DrawRecord, "evaluation_report": EvaluationReport,
+                "opening_record": OpeningRecord}
 
 
 def render(kind, data, *, anchor: LedgerAnchor, watermark="") -> Rendered:
@@ -30,6 +33,6 @@ def render(kind, data, *, anchor: LedgerAnchor, watermark="") -> Rendered:
 
 
 __all__ = [
-    "DATA_CLASSES", "RENDERERS", "BidReceipt", "DataError", "EvaluationReport", "LedgerAnchor", "OpeningRecord",
-    "Rendered", "Slot", "render", "to_jsonable",
+    "DATA_CLASSES", "RENDERERS", "BidReceipt", "DataError", "DrawRecord", "EvaluationReport", "LedgerAnchor",
+    "OpeningRecord", "Rendered", "Slot", "render", "to_jsonable",
 ]

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from accounts.credit_code import make_code
 
+from .draw_record import DrawRecord, Excluded, Pick, Requirement
 from .evaluation_report import Bidder, Candidate, Criterion, Dissent, EvaluationReport, Expert, QualificationResult
 from .opening_record import BidLetterField, Confirmation, Custodian, OpeningBid, OpeningRecord
 from .receipt import BidReceipt
@@ -241,4 +242,61 @@ def sample_opening_record(*, bidders=5, fields=6, host_name="王晓敏", seed=20
         confirmations=confirmations,
         total_bids=len(bids),
         opened_count=len(opened),
+    )
+
+
+DRAW_REQUIREMENTS = [
+    Requirement(specialty="工程类-公路工程", count=3, venue="巴中市公共资源交易中心 评标室一", main_venue=True),
+    Requirement(specialty="经济类-工程造价", count=2, venue="通江县公共资源交易分中心 评标室", offsite=True),
+]
+DRAW_EXCLUSIONS = [  # (reason, employer, detail)
+    ("employed_by_bidder", "巴中路桥建设有限公司", ""), ("employed_by_tenderer", "巴中市巴州区交通运输局", ""),
+    ("recent_same_tenderer", "", "30 日内曾为同一招标人评标"), ("suspended", "", "暂停至 2026-09-30：考核不合格"),
+    ("retired", "", ""), ("same_county", "", "巴州区专家，本项目要求异地评标"),
+    ("employed_by_bidder", "平昌交通建设有限公司", ""),
+]
+
+
+def sample_draw_record(*, full=False, seed=2026) -> DrawRecord:
+    """A committee of seven (two tenderer's representatives, five experts over two venues), drawn with
+    one decline and one timeout, each replaced from the same seed; seven exclusions, one per rule and
+    a second bidder's employee. `full`: the revealed variant with secrets, seed and identities."""
+    rng = random.Random(seed)  # noqa: S311 (made-up sample data, nothing secret)
+    platform_secret, regulator_secret = rng.randbytes(32).hex(), rng.randbytes(32).hex()
+    frozen = hashlib.sha256(b"sample frozen list").hexdigest()
+    requested = datetime.datetime(2026, 5, 28, 10, 40, tzinfo=BEIJING)
+    drawn = requested + datetime.timedelta(minutes=6, seconds=12)
+    names = _people(rng, 7 + len(DRAW_EXCLUSIONS))
+    employers = _companies(rng, 7)
+    # (requirement, status, replaces); counters follow the list's order.
+    plan = [(0, "accepted", None), (0, "declined", None), (0, "accepted", None), (1, "timed_out", None),
+            (1, "accepted", None), (0, "accepted", 1), (1, "accepted", 3)]
+    picks = []
+    for counter, (requirement, status, replaces) in enumerate(plan):
+        notified = drawn + datetime.timedelta(minutes=3 * (counter >= 5) * (counter - 4), seconds=counter)
+        picks.append(Pick(
+            counter=counter, requirement=requirement, status=status, replaces=replaces, notified_at=notified,
+            responded_at=None if status == "timed_out" else notified + datetime.timedelta(minutes=2 + counter),
+            **({"expert_name": names[counter], "id_last4": f"{rng.randrange(1000):03d}{rng.choice('0123456789X')}",
+                "employer": employers[counter]} if full else {}),
+        ))
+    counts = {}
+    for reason, _employer, _detail in DRAW_EXCLUSIONS:
+        counts[reason] = counts.get(reason, 0) + 1
+    complete = max(p.responded_at for p in picks if p.status == "accepted")
+    return DrawRecord(
+        draw_id=17, full=full, tender_code=TENDER_CODE, tender_name=TENDER_NAME, region_name="巴州区",
+        tenderer_name="巴中市巴州区交通运输局", requested_at=requested, requested_by="王晓敏（巴中市公共资源交易中心）",
+        drawn_at=drawn, regulator_name="周建国（巴州区发展和改革局）",
+        issued_at=complete + datetime.timedelta(days=3, hours=5) if full else complete,
+        committee_size=7, tenderer_representatives=2, remote=True, requirements=DRAW_REQUIREMENTS,
+        candidates=1_284, exclusion_counts=counts, frozen_list_sha256=frozen,
+        platform_commitment=hashlib.sha256(bytes.fromhex(platform_secret)).hexdigest(),
+        regulator_commitment=hashlib.sha256(bytes.fromhex(regulator_secret)).hexdigest(),
+        picks=picks,
+        platform_secret=platform_secret if full else "", regulator_secret=regulator_secret if full else "",
+        seed=hashlib.sha256(bytes.fromhex(platform_secret + regulator_secret + frozen)).hexdigest() if full else "",
+        excluded=[Excluded(expert_name=names[7 + i], id_last4=f"{1000 + 37 * i}", reason=reason, detail=detail,
+                           employer=employer)
+                  for i, (reason, employer, detail) in enumerate(DRAW_EXCLUSIONS)] if full else [],
     )
