@@ -153,7 +153,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", "bzggzy")},
+            # A consumer waits for its next message with a 5-second blocking pop (channels_redis'
+            # brpop_timeout); redis-py 8 reads every reply within 5 s by default, so a busy server's
+            # late "nothing" killed the consumer with a TimeoutError. Reads get a wider bound.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                       "prefix": env("CHANNEL_PREFIX", "bzggzy")},
         }
     }
     CACHES = {
