@@ -1,18 +1,22 @@
 """`manage.py load_demo` (what `make run` runs): on a new database with the key files of an earlier one,
-run again on the same database, and the demo keys it makes and mends."""
+run again on the same database, its tender opened days ago and ready for the expert draw, and the demo
+keys it makes and mends."""
 
+import datetime
 import io
 import stat
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts import demo as accounts_demo
 from accounts.actions import register_public_key
 from accounts.models import Organization, PublicKey, User
-from ledger.models import ChainHead
+from evaluation.actions.draw import request_draw
+from ledger.models import ChainHead, Entry
 from trading import demo_bids
-from trading.models import Bid, Tender
+from trading.models import Bid, OpenedBid, OpeningConfirmation, Tender, TenderCustodian
 from trading.sealing.keys import dump_key_file, fingerprint, load_key_file
 
 DEMO_USERS = demo_bids.CUSTODIANS + demo_bids.BIDDERS
@@ -44,9 +48,10 @@ def old_key_files(tmp_path):
 
 
 @pytest.mark.django_db
-def test_it_loads_a_new_database_with_old_key_files_and_changes_nothing_when_run_again(
+def test_it_loads_a_new_database_with_old_key_files_opens_a_tender_and_changes_nothing_when_run_again(
         platform_pki, regions, old_key_files):
     files = _files(old_key_files)
+    before = ChainHead.objects.values_list("seq", flat=True).first() or 0  # entries made before the demo
 
     call_command("load_demo", keys_dir=str(old_key_files), stdout=io.StringIO())
 
@@ -54,12 +59,13 @@ def test_it_loads_a_new_database_with_old_key_files_and_changes_nothing_when_run
     assert _files(old_key_files) == files
     for name in DEMO_USERS:
         assert _registered(name) == _fingerprints(old_key_files / f"{name}.json"), name
-    # Every demo bidder company is verified, so the demo bids were accepted: 3 + 2 + 3 sealed bids.
+    # Every demo bidder company is verified, so the demo bids were accepted: 3 + 2 + 3 + 3 sealed bids.
     bidder_orgs = Organization.objects.filter(kind="bidder")
     assert bidder_orgs.count() == 5
     assert list(bidder_orgs.filter(verified_at__isnull=True)) == []
-    assert Tender.objects.count() == 11
-    assert Bid.objects.filter(status="submitted").count() == 8
+    assert Tender.objects.count() == 12
+    assert Bid.objects.filter(status="submitted").count() == 11
+    opened = _assert_the_opened_tender_was_opened(before)
 
     head = ChainHead.objects.get()
     counts = (User.objects.count(), PublicKey.objects.count(), Tender.objects.count(), Bid.objects.count())
@@ -70,6 +76,47 @@ def test_it_loads_a_new_database_with_old_key_files_and_changes_nothing_when_run
     assert (ChainHead.objects.get().seq, ChainHead.objects.get().hash) == (head.seq, head.hash)
     assert (User.objects.count(), PublicKey.objects.count(), Tender.objects.count(), Bid.objects.count()) == counts
     assert _files(old_key_files) == files
+
+    _assert_staff_of_its_region_can_request_a_draw(opened)
+
+
+def _assert_the_opened_tender_was_opened(before):
+    """The demo's opened tender went through the whole opening at its deadline, days before start-up."""
+    opened = Tender.objects.get(status="opened")
+    assert (opened.title, opened.region.code) == ("巴州区江北老旧小区改造工程(一期)", "511902")
+    assert opened.bid_deadline < timezone.now() - datetime.timedelta(days=3)
+    assert opened.opening.status == "closed"
+    assert opened.opening.closed_by.username == "bazhou_staff"
+    assert opened.opening.record.kind == "opening_record"
+    assert sorted(OpenedBid.objects.filter(bid__tender=opened).values_list(
+        "bid__organization__members__username", "outcome", "bid_letter__price")) == [
+        ("bidder1", "opened", 956_000_000), ("bidder2", "opened", 942_000_000), ("bidder3", "opened", 969_000_000)]
+    assert TenderCustodian.objects.filter(tender=opened, released_at__isnull=False).count() == 3
+    assert OpeningConfirmation.objects.filter(tender=opened, kind="confirm").count() == 3
+    # The replay kept the trading log in time order, the opening included.
+    times = list(Entry.objects.filter(seq__gt=before).order_by("seq").values_list("created_at", flat=True))
+    assert times == sorted(times)
+    actions = list(Entry.objects.filter(tender_ref=opened.code).order_by("seq").values_list(
+        "action", flat=True))
+    # Each bid's two events (upload created, submitted) are revealed at the deadline; 10 sign-ins: the host,
+    # the city's regulator, the 5 custodians, the 3 bidders.
+    assert actions[actions.index("tender.published"):] == [
+        "tender.published", "tender.documents_open", "tender.documents_closed", "tender.bids_closed",
+        *["bid.revealed"] * 6, "opening.started", *["opening.signed_in"] * 10,
+        *["opening.share_released"] * 3, "opening.key_rebuilt", *["opening.bid_opened"] * 3, "opening.decrypted",
+        *["opening.confirm"] * 3, "opening.closed", "record.signed"]
+    return opened
+
+
+def _assert_staff_of_its_region_can_request_a_draw(opened):
+    """With the demo pool (make run loads it next), 巴州区's staff request the committee of five."""
+    call_command("load_demo_experts", stdout=io.StringIO())
+
+    draw = request_draw(actor=User.objects.get(username="bazhou_staff"), tender_id=opened.pk, committee_size=5,
+                        tenderer_representatives=0, requirements=[{"specialty": "ENG-BLD", "count": 5}])
+
+    assert draw.status == "committed"
+    assert draw.requirements.get().count == 5
 
 
 @pytest.mark.django_db

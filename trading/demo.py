@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from . import actions, demo_bids
+from .actions.opening_record import produce_opening_record
 from .models import Tender
 
 DAY = datetime.timedelta(days=1)
@@ -167,6 +168,10 @@ PLAN = [
         "draft",
     ),
 ]
+# The tender opened a few days before start-up (fate "open": the replay runs its clock and its whole
+# opening at their dates), so staff of 巴州区 or the city can request an expert draw for it right away.
+PLAN.append(("opened", "agency", "511902", "works", "巴州区老旧小区改造项目", "巴州区江北老旧小区改造工程(一期)",
+             9_800_000, 0, 7, 24, "open"))
 # The tender that opens a few minutes after start-up (its deadline is set from the load time).
 PLAN.append(("opening", "tenderer", "511900", "works", "巴中市城区排水管网改造项目", "巴中市江北片区排水管网改造工程",
              16_800_000, 0, 7, None, "publish"))
@@ -175,9 +180,42 @@ BIDS = {
     "closed": [("bidder1", 27_450_000, 540), ("bidder2", 27_980_000, 500), ("bidder4", 26_900_000, 560)],
     "bidding": [("bidder2", 11_980_000, 300), ("bidder3", 12_050_000, 280)],
     "opening": [("bidder1", 16_380_000, 365), ("bidder3", 16_520_000, 330), ("bidder4", 15_990_000, 380)],
+    "opened": [("bidder1", 9_560_000, 240), ("bidder2", 9_420_000, 270), ("bidder3", 9_690_000, 225)],
 }
 # When each tender is drafted, counted back from the day the demo is loaded.
-STARTS = {"opening": 26, "closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
+STARTS = {"opened": 28, "opening": 26, "closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
+
+
+def _advance(traveller, until, pending):
+    """Move the clock forward to `until`, running on the way, each at its moment, the pending steps
+    [(moment, step)] that are due, so the trading log stays in time order."""
+    pending.sort(key=lambda item: item[0])
+    while pending and pending[0][0] <= until:
+        moment, step = pending.pop(0)
+        if timezone.now() < moment:
+            traveller.move_to(moment)
+        step()
+    if timezone.now() < until:
+        traveller.move_to(until)
+
+
+def _clock_steps(tender, host, demo_keys):
+    """The clock's moments of a tender to open: the documents' period, then the opening at the deadline."""
+    def clock():
+        actions.record_clock_stages(tender.pk)
+
+    tender.refresh_from_db()
+    return [(tender.documents_from, clock), (tender.documents_until, clock),
+            (tender.bid_deadline, lambda: demo_bids.run_opening(tender, host, demo_keys))]
+
+
+def sign_records(created):
+    """The opening record of each demo tender opened in the replay. It is signed at the real time, after
+    the replay (as the worker does when it catches up), because the platform's and the host's signing
+    certificates are issued now: a signature dated in the replayed past would predate them."""
+    for _key, tender in created:
+        if tender.status == Tender.Status.OPENED:
+            produce_opening_record(tender.pk)
 
 
 def load(traveller, now, demo_keys):
@@ -196,12 +234,10 @@ def load(traveller, now, demo_keys):
         "511971": "kfq_staff",
     }
     bidder = User.objects.get(username="bidder3")
-    created = []
+    created, pending = [], []
     plan = sorted(PLAN, key=lambda row: -STARTS.get(row[0], 0))
     for key, owner, region, category, project, title, price, to_docs, docs_days, to_deadline, fate in plan:
-        start = now - STARTS.get(key, 0) * DAY
-        if timezone.now() < start:
-            traveller.move_to(start)
+        _advance(traveller, now - STARTS.get(key, 0) * DAY, pending)
         user = User.objects.get(username=owner)
         base = timezone.now()
         p = actions.create_project(actor=user, name=project, region_code=region, category=category)
@@ -240,8 +276,10 @@ def load(traveller, now, demo_keys):
         if key in BIDS:
             for username, price, days in BIDS[key]:
                 demo_bids.submit_demo_bid(tender, username, price, days, demo_keys[username].keys)
+        if fate == "open":
+            pending.extend(_clock_steps(tender, reviewer, demo_keys))
         if fate == "amend":
-            traveller.shift(10 * DAY)
+            _advance(traveller, timezone.now() + 10 * DAY, pending)
             actions.issue_amendment(
                 actor=user,
                 tender_id=tender.pk,
@@ -250,4 +288,7 @@ def load(traveller, now, demo_keys):
                 text="第二章投标人须知前附表第 10 项修改为:投标有效期 90 日。",
             )
         created.append((key, tender))
+    _advance(traveller, now, pending)
+    for _key, tender in created:
+        tender.refresh_from_db()
     return created

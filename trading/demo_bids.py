@@ -1,10 +1,12 @@
 """Demo keys and sealed bids: each demo custodian and bidder gets a key file in the ignored demo/
-folder, custodians are chosen for each tender before publication, and demo bidders seal real bids.
+folder, custodians are chosen for each tender before publication, demo bidders seal real bids, and the
+demo custodians decrypt their shares with their key files to open a tender (run_opening).
 
 The key folder outlives the database (a new DATABASE_URL, a deleted var/): key files found there are
 registered in whatever database this runs against, so `load_demo` works on any database and any number
 of times."""
 
+import base64
 import hashlib
 import io
 import os
@@ -17,6 +19,9 @@ from accounts import actions as account_actions
 from accounts.models import PublicKey, User
 
 from . import actions
+from .actions import opening
+from .models import Tender, TenderCustodian
+from .sealing import ceremony
 from .sealing.envelope import PlainFile, seal
 from .sealing.keys import BidderKeys, CustodianKeys, KeyFileError, dump_key_file, fingerprint, load_key_file, public_pem
 
@@ -143,3 +148,28 @@ def submit_demo_bid(tender, username, price_yuan, duration_days, keys):
         actions.receive_part(actor=user, upload_id=upload.pk, offset=offset, stream=io.BytesIO(chunk),
                              length=len(chunk))
     return actions.finalize_upload(actor=user, upload_id=upload.pk, sha256=hashlib.sha256(data).hexdigest())
+
+
+def run_opening(tender, host, demo_keys, regulator="city_regulator"):
+    """The whole remote opening of `tender`, at its deadline (the caller has moved the clock there), as
+    its attendees would run it: the clock closes bidding and opens the hall, host, supervisor, custodians
+    and bidders sign in, the custodians decrypt their shares with their key files (as tools/custodian.py
+    does) and release them, the bids are opened in-process (what the worker's task does), every bidder
+    confirms the record read out, and the host closes the opening. The signed opening record is left to
+    produce_opening_record: see trading.demo.sign_records."""
+    actions.record_clock_stages(tender.pk)  # the clock task at the deadline: bids closed, the hall opens
+    tender.refresh_from_db()
+    if tender.status != Tender.Status.OPENING:
+        raise RuntimeError(f"demo tender {tender.code} did not open: {tender.status}")
+    bidders = list(User.objects.filter(organization__bids__tender=tender).distinct().order_by("username"))
+    custodians = list(TenderCustodian.objects.filter(tender=tender).select_related("user").order_by("index"))
+    for user in [host, User.objects.get(username=regulator), *(c.user for c in custodians), *bidders]:
+        opening.sign_in_hall(actor=user, tender_id=tender.pk)
+    for custodian in custodians[:tender.opening_key.threshold]:
+        keys = demo_keys[custodian.user.username].keys
+        share = ceremony.decrypt_share(base64.b64decode(custodian.encrypted_share), keys.encryption)
+        opening.release_share(actor=custodian.user, tender_id=tender.pk, share_b64=base64.b64encode(share).decode())
+    opening.open_bids(tender.pk)
+    for user in bidders:
+        opening.confirm_record(actor=user, tender_id=tender.pk)
+    opening.close_opening(actor=host, tender_id=tender.pk)

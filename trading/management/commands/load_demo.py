@@ -12,7 +12,8 @@ HISTORY = datetime.timedelta(days=45)
 
 class Command(BaseCommand):
     help = ("Load demo data (idempotent, on any database): organizations and users of every role, key files "
-            "for the demo custodians and bidders, and tenders in every stage.")
+            "for the demo custodians and bidders, and tenders in every stage, one of them opened and ready "
+            "for the expert draw.")
 
     def add_arguments(self, parser):
         parser.add_argument("--keys-dir", default=None,
@@ -35,11 +36,14 @@ class Command(BaseCommand):
             demo_keys = demo_bids.ensure_keys(options["keys_dir"])
             self.stdout.write("loading demo tenders…")
             tenders = trading_demo.load(traveller, now, demo_keys)
+        trading_demo.sign_records(tenders)
         if not tenders:
             self.stdout.write("  demo tenders already loaded: nothing added")
         for key, tender in tenders:
             deadline = timezone.localtime(tender.bid_deadline).strftime("%Y-%m-%d %H:%M")
             self.stdout.write(f"  {key:<10} {tender.code}  deadline {deadline}  {tender.title}")
+            if tender.status == tender.Status.OPENED:
+                self.stdout.write(f"  {'':<10} opened: staff of {tender.region.name} request its expert draw")
         self.stdout.write("")
         self.stdout.write("Demo key files (custodians and bidders; load them in the browser or the CLI):")
         for username, demo in demo_keys.items():
