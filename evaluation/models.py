@@ -4,6 +4,8 @@ Written only by evaluation.actions (and evaluation.pool for the pool itself). Th
 specified in docs/expert-draw.md; evaluation.draw holds its pure functions.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -176,6 +178,11 @@ class Exclusion(models.Model):
         return f"{self.expert_id}: {self.reason}"
 
 
+def new_link_token():
+    """22 URL-safe characters: 128 random bits."""
+    return secrets.token_urlsafe(16)
+
+
 class Seat(models.Model):
     """One pick of the draw: an expert asked to serve in one requirement's seat.
 
@@ -195,6 +202,9 @@ class Seat(models.Model):
     expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="seats")
     counter = models.PositiveIntegerField()
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOTIFIED)
+    # The answer link's path: random, so the link reaches only the texted expert (seat ids count up, and a
+    # stranger trying codes on /answer/<id>/ could lock every seat of a draw by using up its attempts).
+    link_token = models.CharField(max_length=32, unique=True, default=new_link_token)
     code_hash = models.CharField(max_length=64, blank=True)  # the one-time code, keyed hash only
     code_attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes given so far
     # Random, hidden until the reveal: the seat's commitment in the log is SHA-256 of

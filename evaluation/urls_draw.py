@@ -11,5 +11,5 @@ urlpatterns = [
     path("<id:pk>/reveal/", views.reveal, name="draw_reveal"),
     path("<id:pk>/verify/", views.verify, name="draw_verify"),
     path("<id:pk>/frozen-list.json", views.frozen_list, name="draw_frozen_list"),
-    path("answer/<id:seat_id>/", views.answer, name="draw_answer"),
+    path("answer/<slug:token>/", views.answer, name="draw_answer"),
 ]

@@ -141,10 +141,10 @@ def frozen_list(request, pk):
     return response
 
 
-def answer(request, seat_id):
+def answer(request, token):
     """A drawn expert answers with the one-time code of their text message (no sign-in). The tender and
     the venue are shown only once the code was right."""
-    seat = get_object_or_404(Seat, pk=seat_id)
+    seat = get_object_or_404(Seat, link_token=token)
     form, status = AnswerForm(request.POST or None), 400 if request.method == "POST" else 200
     answered = None
     if request.method == "POST" and form.is_valid():

@@ -406,7 +406,7 @@ ROUTES = {
     "evaluation:draw_reveal": R(lambda w: {"pk": _matrix_draw(w).pk}, "POST", _form({})),
     "evaluation:draw_verify": R(lambda w: {"pk": _matrix_draw(w).pk}),
     "evaluation:draw_frozen_list": R(lambda w: {"pk": _matrix_draw(w).pk}),
-    "evaluation:draw_answer": R(lambda w: {"seat_id": _matrix_draw(w).seats.first().pk}, "POST",
+    "evaluation:draw_answer": R(lambda w: {"token": _matrix_draw(w).seats.first().link_token}, "POST",
                                 _form({"code": "000000", "accept": "yes"})),
     "api-root": R(),
     "api-schema": R(),

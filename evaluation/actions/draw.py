@@ -304,7 +304,7 @@ def _notify(seat, code, tender):
     text = _("Bazhong public resource trading platform: you are drawn as an evaluation expert for %(tender)s. "
              "Before %(time)s open %(link)s and enter the code %(code)s to accept or decline.") % {
         "tender": tender.code, "time": timezone.localtime(seat.respond_by).strftime("%m-%d %H:%M"),
-        "link": f"{settings.SITE_URL}/evaluation/draws/answer/{seat.pk}/", "code": code}
+        "link": f"{settings.SITE_URL}/evaluation/draws/answer/{seat.link_token}/", "code": code}
     phone = seat.expert.phone
     transaction.on_commit(lambda: send_sms(phone, text))
 

@@ -14,7 +14,7 @@ from trading.actions import opening
 
 pytestmark = pytest.mark.e2e
 
-SMS_LINK = re.compile(r"(/evaluation/draws/answer/\d+/)\D*?(\d{6})")
+SMS_LINK = re.compile(r"(/evaluation/draws/answer/([-\w]+)/)\D*?(\d{6})")
 
 
 def opened_scene_with_pool():
@@ -94,7 +94,7 @@ class TestDraw(BrowserTestCase):
         # --- a drawn expert answers from the link and code of their text message -----------------------------
         texts = self.server_outbox()[sent_before:]
         assert len(texts) == 5
-        path, code = SMS_LINK.search(texts[0][1]).groups()
+        path, token, code = SMS_LINK.search(texts[0][1]).groups()
         expert = self.new_page()
         expert.goto(path)
         expect(expert.locator("body")).not_to_contain_text(tender.title)
@@ -103,5 +103,5 @@ class TestDraw(BrowserTestCase):
         expert.get_by_role("button", name="提交答复").click()
         expect(expert.locator("#answer-result")).to_contain_text("您已确认参加本次评标委员会")
         expect(expert.locator("#answer-tender")).to_have_text(f"{tender.code} · {tender.title}")
-        seat_id = int(path.rstrip("/").rsplit("/", 1)[1])
+        seat_id = Seat.objects.get(link_token=token).pk
         assert Seat.objects.get(pk=seat_id).status == "accepted"

@@ -5,10 +5,11 @@ import re
 
 from accounts import sms
 from evaluation.actions import draw as actions
+from evaluation.models import Seat
 from ledger.models import Entry
 
 REGULATOR_SECRET = "ab" * 32
-SMS_LINK = re.compile(r"/evaluation/draws/answer/(\d+)/\D*?(\d{6})")
+SMS_LINK = re.compile(r"/evaluation/draws/answer/([-\w]+)/\D*?(\d{6})")
 
 
 def one_requirement(count=5, specialty="ENG-BLD", **extra):
@@ -39,7 +40,7 @@ def texted_codes():
     for _phone, text in sms.outbox:
         match = SMS_LINK.search(text)
         assert match, text
-        codes[int(match.group(1))] = match.group(2)
+        codes[Seat.objects.get(link_token=match.group(1)).pk] = match.group(2)
     return codes
 
 

@@ -145,7 +145,7 @@ def test_staff_never_see_who_was_drawn_before_check_in(scene, django_capture_on_
     for seat in seats:
         assert seat.expert.id_number not in html and seat.expert.id_last4 not in html
         assert seat.expert.phone not in html
-        assert f"/answer/{seat.pk}/" not in html
+        assert f"/answer/{seat.pk}/" not in html and seat.link_token not in html
     # Nor in the trading log, on the console or in its export: commitments, not experts.
     for entry in Entry.objects.filter(tender_ref=scene.tender.code, action__startswith="draw."):
         payload = json.loads(entry.payload)
@@ -250,7 +250,7 @@ def test_bidders_other_counties_and_anonymous_visitors_see_nothing_of_a_draw(sce
 # --- the expert's answer ------------------------------------------------------------------------------------------
 
 def answer_url(seat_id):
-    return reverse("evaluation:draw_answer", kwargs={"seat_id": seat_id})
+    return reverse("evaluation:draw_answer", kwargs={"token": Seat.objects.get(pk=seat_id).link_token})
 
 
 def test_an_expert_accepts_with_the_code_and_only_then_sees_the_tender(scene, django_capture_on_commit_callbacks):
@@ -389,3 +389,18 @@ def test_the_tender_page_links_its_draw_for_staff_and_regulators_only(scene):
     assert status_link in regulator and f'href="{request_url(scene)}"' not in regulator
     for html in (page(client_of(scene.bidders[0]).get(detail)), page(Client().get(detail))):
         assert status_link not in html and 'id="tender-draws"' not in html
+
+
+def test_an_answer_link_cannot_be_guessed_from_the_seat_number(scene, django_capture_on_commit_callbacks):
+    """Seat ids count up: were they the link, a stranger could use up every seat's code attempts."""
+    draw, codes = drawn(scene, django_capture_on_commit_callbacks)
+    seat_id, code = next(iter(codes.items()))
+    stranger = Client()
+    for guess in (str(seat_id), "1", "0000000000000000000000"):
+        response = stranger.post(f"/evaluation/draws/answer/{guess}/", {"code": "000000", "accept": "yes"})
+        assert response.status_code == 404
+    seat = Seat.objects.get(pk=seat_id)
+    assert (seat.code_attempts, seat.status) == (0, "notified")
+    # The texted link still works.
+    assert Client().post(answer_url(seat_id), {"code": code, "accept": "yes"}).status_code == 200
+    assert Seat.objects.get(pk=seat_id).status == "accepted"

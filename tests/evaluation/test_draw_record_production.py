@@ -38,9 +38,9 @@ def _codes():
     """{seat id: one-time code} of the texts sent so far."""
     out = {}
     for _phone, text in sms.outbox:
-        seat = re.search(r"/evaluation/draws/answer/(\d+)/", text)
+        token = re.search(r"/evaluation/draws/answer/([-\w]+)/", text)
         code = re.findall(r"(?<!\d)(\d{6})(?!\d)", text)
-        out[int(seat[1])] = code[-1]
+        out[Seat.objects.get(link_token=token[1]).pk] = code[-1]
     return out
 
 

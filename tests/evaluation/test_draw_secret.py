@@ -95,7 +95,8 @@ def test_each_drawn_expert_gets_a_link_and_a_code_and_the_log_names_no_one(scene
     assert {phone for phone, _text in sms.outbox} == {s.expert.phone for s in seats}
     phone, text = next((p, t) for p, t in sms.outbox if p == seats[0].expert.phone)
     assert text.startswith(f"【巴中市公共资源交易平台】您被随机抽取为标段 {scene.tender.code} 的评标专家。")
-    assert f"http://127.0.0.1:8000/evaluation/draws/answer/{seats[0].pk}/" in text
+    assert f"http://127.0.0.1:8000/evaluation/draws/answer/{seats[0].link_token}/" in text
+    assert len(seats[0].link_token) >= 22 and len({s.link_token for s in seats}) == len(seats)
     for seat in seats:
         assert seat.status == Seat.Status.NOTIFIED
         assert datetime.timedelta(minutes=30) <= seat.respond_by - start < datetime.timedelta(minutes=31)
