@@ -7,4 +7,4 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Trading log")
 
     def ready(self):
-        from . import policies  # noqa: F401
+        from . import policies, policies_witness  # noqa: F401

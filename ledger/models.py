@@ -39,3 +39,73 @@ class ChainHead(models.Model):
 
     def __str__(self):
         return f"head #{self.seq} {self.hash[:12]}"
+
+
+# --- The Merkle tree over the entries (docs/trading-log.md) ----------------------------------------
+
+class TreeState(models.Model):
+    """A single row: how many entries the stored tiles cover, and the hash of the last one (the next
+    entry integrated must link to it). Integration locks it, so the tiles are written by one process."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self):
+        return f"tree of {self.size} entries"
+
+
+class Tile(models.Model):
+    """Up to 256 hashes of one level of the tree, as in Trillian's subtrees and C2SP tlog-tiles: tile
+    (level L, index i) holds the hashes of the nodes at tree height 8·L numbered 256·i … 256·i + 255
+    (level 0: leaf hashes), 32 bytes each, left to right. The rightmost tile of a level is partial and
+    grows as entries are integrated; any node of a complete subtree is at most 255 hashes away from one
+    tile row. A cache of the entries: verify_ledger recomputes it, and proofs from it are checked
+    against the signed heads by whoever receives them."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hashes = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_level_index")]
+
+    def __str__(self):
+        return f"tile {self.level}/{self.index} ({len(self.hashes) // 32} hashes)"
+
+
+class TreeHead(models.Model):
+    """A signed tree head (STH) as published: append-only (PostgreSQL refuses UPDATE and DELETE)."""
+
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    timestamp = models.BigIntegerField(_("timestamp (ms since 1970, UTC)"))
+    seal_sha256 = models.CharField(_("seal certificate"), max_length=64)
+    signature = models.TextField(_("signature (base64)"))
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        ordering = ["-tree_size"]
+        verbose_name = _("signed tree head")
+        verbose_name_plural = _("signed tree heads")
+
+    def __str__(self):
+        return f"STH {self.tree_size} {self.root_hash[:12]}"
+
+
+class Cosignature(models.Model):
+    """A regulator's witness cosignature: their console checked `head` as consistent with `checked_from`,
+    the head they had co-signed before (None for their first). Append-only like the heads."""
+
+    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_from = models.ForeignKey(TreeHead, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("co-signed at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["head", "witness"], name="ledger_cosignature_once")]
+        verbose_name = _("witness cosignature")
+        verbose_name_plural = _("witness cosignatures")
+
+    def __str__(self):
+        return f"{self.witness_id} co-signed STH {self.head_id}"

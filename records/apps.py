@@ -24,5 +24,7 @@ class RecordsConfig(AppConfig):
         from ledger.anchors import register_anchor_source
 
         from . import checks, policies  # noqa: F401
+        from .tree_heads import register_tree_head_signer
 
         register_anchor_source("records", ledger_anchors)
+        register_tree_head_signer()  # the platform seal signs the trading log's tree heads
