@@ -36,6 +36,8 @@ run: install messages
 	$(LOCAL) $(BIN)/python manage.py init_pki
 	$(LOCAL) $(BIN)/python manage.py load_demo
 	$(LOCAL) $(BIN)/python manage.py load_demo_experts
+	$(LOCAL) $(BIN)/python manage.py load_demo_session
+	$(LOCAL) $(BIN)/python manage.py publish_sth --schedule
 	@$(MAKE) --no-print-directory serve
 
 # daphne serves HTTP and websockets. Without Redis the task worker runs inside it (the in-memory

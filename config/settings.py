@@ -200,7 +200,7 @@ PASSWORD_RESET_MAX_ATTEMPTS = env_int("PASSWORD_RESET_MAX_ATTEMPTS", 5)
 # --- I18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted((BASE_DIR / "locale" / "parts").glob("*"))]  # TEMP: helpers' catalogs
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -314,5 +314,10 @@ SMS_BACKEND = env("SMS_BACKEND", "accounts.sms.ConsoleBackend")
 EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
 # How long a drawn expert has to accept or decline before a replacement is drawn.
 DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
+LEDGER_STH_INTERVAL = env_int("LEDGER_STH_INTERVAL", 60)  # seconds between signed tree heads of the trading log
+# The countdown each stage of an evaluation session starts with (minutes; the host may give another
+# on `session.advance`, and more than 1/3 of the committee may extend it: 实施条例 art. 48).
+EVALUATION_STAGE_MINUTES = {"check_in": 30, "commitments": 15, "leader": 10, "qualification": 60, "scoring": 120,
+                            "review": 30, "ranking": 20, "signing": 20}
 # The platform's address as experts reach it: the link in a drawn expert's text message.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -7,4 +7,11 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
-        from . import policies, policies_pool  # noqa: F401
+        from . import (  # noqa: F401
+            policies,
+            policies_clarify,  # noqa: F401
+            policies_documents,  # the committee reads decrypted bids (admitted by trading.policies)
+            policies_pool,
+            policies_session,
+            terms,  # registers the price rule's check with trading.evaluation_terms
+        )

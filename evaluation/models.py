@@ -226,3 +226,15 @@ class Seat(models.Model):
 
     def __str__(self):
         return f"pick {self.counter} · {self.get_status_display()}"
+
+
+from .models_session import (  # noqa: E402,F401  (the evaluation session: DESIGN §8)
+    BidResult,
+    Clarification,
+    EvaluationSession,
+    ExtensionRequest,
+    LeaderVote,
+    Member,
+    QualificationVote,
+    Score,
+)

@@ -17,4 +17,13 @@ def produce_draw_record_task(draw_id, full):
     from .records import produce_draw_record
 
     record = produce_draw_record(draw_id, full=full)
-    return getattr(record, "pk", record)  # the record's id (a task's result is stored as JSON).pk  # a task result is JSON
+    return getattr(record, "pk", record)  # the record's id: a task's result is stored as JSON
+
+
+@task()
+def produce_session_report_task(session_id):
+    """The signed evaluation report, once every member has signed (evaluation.actions.review.sign_report,
+    or the host's retry): renders, signs, seals, closes the session. Returns the record's id."""
+    from .actions.report import produce_session_report
+
+    return produce_session_report(session_id).pk

@@ -4,4 +4,6 @@ app_name = "evaluation"
 urlpatterns = [
     path("experts/", include("evaluation.urls_pool")),
     path("draws/", include("evaluation.urls_draw")),
+    path("sessions/", include("evaluation.urls_session")),
+    path("clarifications/", include("evaluation.urls_clarify")),
 ]

@@ -13,3 +13,8 @@ def opening_hall(tender_id):
 
 def tender(tender_id):
     return f"tender-{tender_id}"
+
+
+def organization(organization_id):
+    """A company's members (a bidder's clarification requests)."""
+    return f"organization-{organization_id}"

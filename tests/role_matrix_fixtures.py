@@ -8,6 +8,10 @@ tests/trading/bidding.py), so every row has its trading-log entry. The tenders a
   bidder outside the matrix waits for the tenderer's answer.
 - `draft`: the tenderer's draft; `submitted`: awaiting review, custodians chosen.
 - `opened`: tendered 40 days ago, its deadline passed 10 days ago, opened: decrypted bid files exist.
+- `evaluating`: opened like `opened`, its committee drawn and complete (`exp` sits on it) and its evaluation
+  session open (`ids["session"]`), carried to the qualification review with `exp` as its leader, who asked
+  `bid`'s company for two clarifications (`ids["clarification_open"]`, and `ids["clarification_answered"]`,
+  answered with a file).
 """
 
 import base64
@@ -21,7 +25,7 @@ from django.utils import timezone
 
 from accounts import actions as account_actions
 from accounts.credit_code import make_code
-from tests.factories import make_custodians, make_tender, make_user, register_bidder_keys
+from tests.factories import make_custodians, make_tender, make_user, pdf_file, register_bidder_keys
 from tests.trading.bidding import finalize, sealed_bid, upload
 from trading import actions
 from trading.actions.opening import open_bids, release_share, start_opening
@@ -88,10 +92,10 @@ def _share(tender, custodian):
     return base64.b64encode(ceremony.decrypt_share(base64.b64decode(row.encrypted_share), custodian.private_key)).decode()
 
 
-def _opened_tender(owner, staff, custodians, bidders, client):
+def _opened_tender(owner, staff, custodians, bidders, client, title="已开标标段"):
     """A tender already opened: tendered 40 days ago, three bids, deadline 10 days ago, opened now."""
     with time_machine.travel(timezone.now() - datetime.timedelta(days=40), tick=True):
-        tender = _publish(owner, staff, custodians, title="已开标标段")
+        tender = _publish(owner, staff, custodians, title=title)
         for bidder in bidders:
             _bid(tender, bidder, client)
     start_opening(tender.pk)
@@ -101,8 +105,73 @@ def _opened_tender(owner, staff, custodians, bidders, client):
     return tender
 
 
-def build_world(full=True):
-    """`full=False` leaves out what only HTTP rows ask for (the opened tender, the receipt PDF)."""
+def _evaluation_session(users, tender):
+    """The live evaluation session of `tender` (opened): five experts of 工程造价 (the only ones holding it,
+    so all five are drawn), `exp` among them, every seat accepted by its texted code, the session open."""
+    from django.test import TestCase
+
+    from accounts import sms
+    from evaluation.actions import draw as draw_actions
+    from evaluation.actions import session as session_actions
+    from evaluation.models import Specialty
+    from evaluation.specialties import ensure_specialties
+    from tests.evaluation.conftest import make_experts
+    from tests.evaluation.draw_setup import texted_codes
+    from trading.actions.opening import close_opening
+
+    ensure_specialties(Specialty)
+    experts = make_experts(5, specialties=[Specialty.objects.get(code="ECO-CST")])
+    experts[0].user = users["exp"]
+    experts[0].save(update_fields=["user"])
+    staff = users["stH"]
+    sms.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the texts go out on commit
+        close_opening(actor=staff, tender_id=tender.pk)
+        draw = draw_actions.request_draw(
+            actor=staff, tender_id=tender.pk, committee_size=5, tenderer_representatives=0,
+            requirements=[{"specialty": "ECO-CST", "count": 5, "venue": None, "main": False, "offsite": False}])
+        draw_actions.contribute_regulator_secret(actor=users["regH"], draw_id=draw.pk, secret_hex="5e" * 32)
+    for expert in experts[1:]:
+        expert.user = make_user("expert", CITY)
+        expert.save(update_fields=["user"])
+    codes = texted_codes()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for seat_id, code in codes.items():
+            draw_actions.respond_to_seat(seat_id=seat_id, code=code, accept=True)
+        session = session_actions.open_session(actor=staff, tender_id=tender.pk)
+    return session, codes
+
+
+def _clarifications(world, session, codes):
+    """Carry the session to the qualification review with `exp` its leader, who asks `bid`'s company twice:
+    one request stays open, the other is answered with a file."""
+    from evaluation.actions import clarify
+    from evaluation.actions import session as session_actions
+    from trading.models import OpenedBid
+
+    users, sid = world.users, session.pk
+    members = list(session.members.select_related("expert").order_by("id"))
+    for m in members:
+        session_actions.check_in(actor=users["stH"], session_id=sid, member=m.pk, code=codes[m.seat_id],
+                                 id_last4=m.expert.id_last4)
+    session_actions.advance(actor=users["stH"], session_id=sid)
+    leader = next(m for m in members if m.user_id == users["exp"].pk)
+    for m in members:
+        session_actions.sign_commitment(actor=m.user, session_id=sid, conflicts=[])
+    for m in members:
+        session_actions.vote_leader(actor=m.user, session_id=sid, member=leader.pk)
+    bid = OpenedBid.objects.get(bid__tender=session.tender, bid__organization=users["bid"].organization)
+    ask = {"actor": users["exp"], "session_id": sid, "bid": bid.pk, "minutes": 60}
+    world.ids["clarification_open"] = clarify.ask_clarification(question="请澄清工期", **ask)["clarification"]
+    answered = clarify.ask_clarification(question="请澄清报价组成", **ask)["clarification"]
+    clarify.answer_clarification(actor=users["bid"], clarification_id=answered, text="报价含税。",
+                                 uploaded=pdf_file("澄清.pdf"))
+    world.ids["clarification_answered"] = answered
+
+
+def build_world(full=True, session=False):
+    """`full=False` leaves out what only HTTP rows ask for (the opened tender, the receipt PDF); `session`
+    keeps the evaluating tender and its session all the same (the session's socket asks for it)."""
     users = {
         "tend": make_user("tenderer", COUNTY, username="m_tenderer"),
         "tend2": make_user("tenderer", COUNTY, username="m_tenderer_other"),
@@ -121,7 +190,7 @@ def build_world(full=True):
         name="新注册公司", credit_code=make_code(f"91{COUNTY}MA0000001"), region_code=COUNTY,
         username="m_unverified", password="test-password-123")
     objector = _verified(make_user("bidder", CITY), users["stC"])
-    extra = [_verified_bidder(users["stC"]) for _ in range(2 if full else 0)]
+    extra = [_verified_bidder(users["stC"]) for _ in range(2 if full or session else 0)]
     client = Client()
 
     tend, staff = users["tend"], users["stH"]
@@ -132,8 +201,14 @@ def build_world(full=True):
     actions.submit_tender(actor=tend, tender_id=tenders["submitted"].pk)
     if full:
         tenders["opened"] = _opened_tender(tend, staff, custodians, [users["bid"], *extra], client)
+    if full or session:
+        tenders["evaluating"] = _opened_tender(tend, staff, custodians, [users["bid"], *extra], client, title="评标中标段")
 
     world = World(users, tenders)
+    if full or session:
+        session, codes = _evaluation_session(users, tenders["evaluating"])
+        world.ids["session"] = session.pk
+        _clarifications(world, session, codes)
     tender = tenders["open"]
     bid = _bid(tender, users["bid"], client)
     world.ids["bid"] = bid["id"]

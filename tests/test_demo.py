@@ -1,9 +1,11 @@
 """`manage.py load_demo` (what `make run` runs): on a new database with the key files of an earlier one,
 run again on the same database, its tender opened days ago and ready for the expert draw, and the demo
-keys it makes and mends."""
+keys it makes and mends; then `load_demo_session`: the demo evaluation open at check-in, whose printed
+walk-through checks its experts in."""
 
 import datetime
 import io
+import re
 import stat
 
 import pytest
@@ -13,7 +15,10 @@ from django.utils import timezone
 from accounts import demo as accounts_demo
 from accounts.actions import register_public_key
 from accounts.models import Organization, PublicKey, User
+from evaluation import demo_session
+from evaluation.actions import session as session_actions
 from evaluation.actions.draw import request_draw
+from evaluation.models import Draw, EvaluationSession, Member, Seat
 from ledger.models import ChainHead, Entry
 from trading import demo_bids
 from trading.models import Bid, OpenedBid, OpeningConfirmation, Tender, TenderCustodian
@@ -47,9 +52,24 @@ def old_key_files(tmp_path):
     return folder
 
 
-@pytest.mark.django_db
+@pytest.fixture
+def reference_data(regions):
+    """The rows data migrations make, which transactional tests flush: specialties and the holiday calendar."""
+    from evaluation.models import Specialty
+    from evaluation.specialties import ensure_specialties
+    from trading.calendar import seed_from_package
+    from trading.models import CalendarDay, CalendarYear
+
+    ensure_specialties(Specialty)
+    if not CalendarYear.objects.exists():
+        seed_from_package(CalendarDay, CalendarYear)
+
+
+# Transactional, as `make run` is: the draw texts the demo experts' codes on commit (load_demo_session).
+@pytest.mark.django_db(transaction=True)
 def test_it_loads_a_new_database_with_old_key_files_opens_a_tender_and_changes_nothing_when_run_again(
-        platform_pki, regions, old_key_files):
+        platform_pki, reference_data, old_key_files, settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
     files = _files(old_key_files)
     before = ChainHead.objects.values_list("seq", flat=True).first() or 0  # entries made before the demo
 
@@ -59,12 +79,13 @@ def test_it_loads_a_new_database_with_old_key_files_opens_a_tender_and_changes_n
     assert _files(old_key_files) == files
     for name in DEMO_USERS:
         assert _registered(name) == _fingerprints(old_key_files / f"{name}.json"), name
-    # Every demo bidder company is verified, so the demo bids were accepted: 3 + 2 + 3 + 3 sealed bids.
+    # Every demo bidder company is verified, so the demo bids were accepted: 3 + 2 + 3 + 3 + 3 sealed bids.
     bidder_orgs = Organization.objects.filter(kind="bidder")
     assert bidder_orgs.count() == 5
     assert list(bidder_orgs.filter(verified_at__isnull=True)) == []
-    assert Tender.objects.count() == 12
-    assert Bid.objects.filter(status="submitted").count() == 11
+    assert Tender.objects.count() == 13
+    assert Bid.objects.filter(status="submitted").count() == 14
+    assert Tender.objects.filter(status="opened").count() == 2
     opened = _assert_the_opened_tender_was_opened(before)
 
     head = ChainHead.objects.get()
@@ -78,11 +99,12 @@ def test_it_loads_a_new_database_with_old_key_files_opens_a_tender_and_changes_n
     assert _files(old_key_files) == files
 
     _assert_staff_of_its_region_can_request_a_draw(opened)
+    _assert_the_evaluation_demo_is_open_at_check_in(before)
 
 
 def _assert_the_opened_tender_was_opened(before):
     """The demo's opened tender went through the whole opening at its deadline, days before start-up."""
-    opened = Tender.objects.get(status="opened")
+    opened = Tender.objects.get(status="opened", title="巴州区江北老旧小区改造工程(一期)")
     assert (opened.title, opened.region.code) == ("巴州区江北老旧小区改造工程(一期)", "511902")
     assert opened.bid_deadline < timezone.now() - datetime.timedelta(days=3)
     assert opened.opening.status == "closed"
@@ -117,6 +139,92 @@ def _assert_staff_of_its_region_can_request_a_draw(opened):
 
     assert draw.status == "committed"
     assert draw.requirements.get().count == 5
+
+
+VENUE_LINE = re.compile(r"^ {4}(\S+) +(\w+_staff) +(main venue|sub-venue)", re.M)
+EXPERT_LINE = re.compile(r"^ {6}(expert\d) +\S+ +委员 (\d) +code (\d{6}) +ID last four (\w{4})$", re.M)
+
+
+def _walkthrough(text):
+    """{venue name: (staff username, is main, [(expert username, number on the page, code, ID last four)])}
+    of the printed text."""
+    venues, current = {}, None
+    for line in text.splitlines():
+        if match := VENUE_LINE.match(line):
+            current = venues.setdefault(match[1], (match[2], match[3] == "main venue", []))
+        elif match := EXPERT_LINE.match(line):
+            current[2].append(match.groups())
+    return venues
+
+
+def _assert_the_evaluation_demo_is_open_at_check_in(before):
+    """load_demo_session (make run runs it after the pool): the second opened tender's remote draw is complete,
+    five demo experts in three venues, its session open at check-in; with the printed walk-through each venue's
+    staff check their experts in and the host starts. A second run changes nothing and reprints it."""
+    out = io.StringIO()
+    call_command("load_demo_session", stdout=out)
+
+    session = EvaluationSession.objects.select_related("tender", "draw", "main_venue").get()
+    tender, draw = session.tender, session.draw
+    assert (tender.title, tender.region.code, tender.status) == ("通江县城区供水管网改造工程", "511921", "evaluating")
+    assert (session.stage, draw.status, draw.remote) == ("check_in", "complete", True)
+    assert session.opened_by.username == "tongjiang_staff"
+    # Three venues, each in its own county: the main venue in the tender's.
+    requirements = sorted((r.venue.region.code, r.is_main_venue, r.count) for r in draw.requirements.all())
+    assert requirements == [("511921", True, 2), ("511922", False, 2), ("511923", False, 1)]
+    assert (session.main_venue.name, session.main_venue.region.code) == ("通江县评标室一", "511921")
+    # The committee is five demo accounts; the drawn pool experts without one declined and were replaced.
+    members = list(Member.objects.filter(session=session).select_related("user", "expert", "venue__region"))
+    demo_experts = {username for username, _name in accounts_demo.EXPERTS}
+    assert len(members) == 5 and {m.user.username for m in members} <= demo_experts
+    assert set(draw.seats.filter(status=Seat.Status.ACCEPTED).values_list("member__pk", flat=True)) == {
+        m.pk for m in members}
+    assert not draw.seats.filter(status=Seat.Status.DECLINED, expert__user__username__in=demo_experts).exists()
+    assert not draw.seats.filter(status=Seat.Status.NOTIFIED).exists()
+
+    # What it printed is what it wrote, in a file only its owner reads.
+    path = demo_session.walkthrough_path()
+    printed = out.getvalue()
+    assert path.read_text(encoding="utf-8") in printed
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert f"/evaluation/sessions/{session.pk}/" in printed
+    venues = _walkthrough(printed)
+    assert {name: (staff, main) for name, (staff, main, _e) in venues.items()} == {
+        "通江县评标室一": ("tongjiang_staff", True), "南江县远程评标分会场": ("nanjiang_staff", False),
+        "平昌县评标室二": ("pingchang_staff", False)}
+    seated = {username: (venue, int(n)) for venue, (_s, _m, experts) in venues.items() for username, n, *_r in experts}
+    ordered = sorted(members, key=lambda m: m.pk)  # the page numbers the members in id order
+    assert seated == {m.user.username: (m.venue.name, ordered.index(m) + 1) for m in members}
+
+    # A second run adds nothing and prints the same walk-through.
+    head = ChainHead.objects.get()
+    again = io.StringIO()
+    call_command("load_demo_session", stdout=again)
+    assert "demo evaluation already loaded" in again.getvalue()
+    assert path.read_text(encoding="utf-8") in again.getvalue()
+    assert (ChainHead.objects.get().seq, Draw.objects.count(), EvaluationSession.objects.count()) == (head.seq, 2, 1)
+
+    # Each venue's staff check their experts in with the printed code and ID characters; the host starts.
+    by_user = {m.user.username: m for m in members}
+    for _venue, (staff, _main, experts) in venues.items():
+        for username, _n, code, last4 in experts:
+            session_actions.check_in(actor=User.objects.get(username=staff), session_id=session.pk,
+                                     member=by_user[username].pk, code=code, id_last4=last4)
+    session_actions.advance(actor=User.objects.get(username="tongjiang_staff"), session_id=session.pk)
+    session.refresh_from_db()
+    assert session.stage == "commitments"
+    assert Member.objects.filter(session=session, checked_in_at__isnull=True).count() == 0
+
+    # The draw and the session happened at start-up, after the replayed history: the log is in time order.
+    times = list(Entry.objects.filter(seq__gt=before).order_by("seq").values_list("created_at", flat=True))
+    assert times == sorted(times)
+
+    # A walk-through file of another database is not reprinted: its codes would be wrong here.
+    path.write_text(printed.replace(demo_session._draw_tag(draw), "draw 1 · commitment 0000000000000000"))
+    other = io.StringIO()
+    call_command("load_demo_session", stdout=other)
+    assert "is not this database's" in other.getvalue()
+    assert "code " not in other.getvalue()
 
 
 @pytest.mark.django_db

@@ -157,12 +157,28 @@ evaluation:venue_list            GET    302L  403   403   403   403   403   200 
 evaluation:venue_list            POST   302L  403   403   403   403   403   W     200   W     403   403   403   403
 evaluation:venue_edit            GET    302L  403   403   403   403   403   200   403   200   403   403   403   403
 evaluation:venue_edit            POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
+evaluation:session_list          GET    302L  403   403   403   403   403   200   200   200   403   200   200   200
+evaluation:session_open          GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:session_open          POST   302L  403   403   403   403   403   302   403   302   403   403   403   403
+evaluation:session               GET    302L  403   403   403   403   403   200   403   200   403   200   200   200
+evaluation:clarifications        GET    302L  200   200   200   403   403   403   403   403   403   403   403   403
+evaluation:clarification_answer  GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:clarification_answer  POST   302L  W     403   403   403   403   403   403   403   403   403   403   403
+evaluation:clarification_file    GET    302L  W     403   403   403   403   W     403   W     403   W     W     W
+ledger:cosign                    GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+ledger:cosign                    POST   302L  403   403   403   403   403   403   403   403   403   403   404   404
+ledger:sth                       GET    404   404   404   404   404   404   404   404   404   404   404   404   404
+ledger:sth_history               GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+ledger:inclusion_proof           GET    404   404   404   404   404   404   404   404   404   404   404   404   404
+ledger:consistency_proof         GET    404   404   404   404   404   404   404   404   404   404   404   404   404
 """
 
 WS_MATRIX = """
 route                            method anon  bid   bid2  unver tend  tend2 stH   stE   stC   cust  exp   regH  regC
 ws/ledger/                       WS     4403  4403  4403  4403  4403  4403  A     A     A     4403  4403  A     A
 ws/opening/<int:tender_id>/      WS     4403  A     4403  4403  4403  4403  A     4403  A     A     4403  A     A
+ws/evaluation/<int:session_id>/  WS     4403  4403  4403  4403  4403  4403  A     4403  A     4403  A     A     A
+ws/clarifications/               WS     4403  A     A     A     4403  4403  4403  4403  4403  4403  4403  4403  4403
 """
 
 DENIED = {"302L", "401", "403", "404", "405"}
@@ -422,6 +438,16 @@ ROUTES = {
     "evaluation:expert_retire": R(_pool_expert(), "POST", _form({})),
     "evaluation:venue_list": R(write="POST", body=_form(_venue_form)),
     "evaluation:venue_edit": R(_pool_venue, "POST", _form(_venue_form)),
+    # The session of the `evaluating` tender is open (exp sits on its committee); opening one for the `opened`
+    # tender is refused while its draw is not complete (302 back with the message).
+    "evaluation:session_list": R(),
+    "evaluation:session_open": R(lambda w: {"tender_id": w.tenders["opened"].pk}, "POST", _form({})),
+    "evaluation:session": R(_id("session", "session_id")),
+    "evaluation:clarifications": R(),
+    "evaluation:clarification_answer": R(_id("clarification_open"), "POST", _form({"text": "工期为 180 日历天。"})),
+    "evaluation:clarification_file": R(_id("clarification_answered")),
+    "ledger:cosign": R(write="POST", body=_json({"tree_size": 1, "root_hash": "0" * 64})),
+    "ledger:sth": R(), "ledger:sth_history": R(), "ledger:inclusion_proof": R(), "ledger:consistency_proof": R(),
 }
 
 
@@ -558,7 +584,12 @@ class TestHttpRoutes:
 WS_PATHS = {
     "ws/ledger/": lambda w: "/ws/ledger/",
     "ws/opening/<int:tender_id>/": lambda w: f"/ws/opening/{w.tenders['open'].pk}/",
+    "ws/evaluation/<int:session_id>/": lambda w: f"/ws/evaluation/{w.ids['session']}/",
+    "ws/clarifications/": lambda w: "/ws/clarifications/",
 }
+# Routes whose world needs the evaluating tender and its session (an opening and a draw: seconds, so only
+# for them).
+WS_SESSION_ROUTES = {"ws/evaluation/<int:session_id>/"}
 
 
 async def _ws_answer(world, path, role):
@@ -582,7 +613,7 @@ async def _ws_answer(world, path, role):
 
 
 @pytest.fixture
-def ws_world(transactional_db, platform_pki):
+def ws_world(request, transactional_db, platform_pki):
     from accounts.models import Region
     from accounts.regions import ensure_regions
     from trading.calendar import seed_from_package
@@ -592,7 +623,7 @@ def ws_world(transactional_db, platform_pki):
         ensure_regions(Region)
         if not CalendarYear.objects.exists():
             seed_from_package(CalendarDay, CalendarYear)
-        return build_world(full=False)
+        return build_world(full=False, session=request.node.callspec.params.get("route") in WS_SESSION_ROUTES)
 
 
 @pytest.mark.asyncio

@@ -172,6 +172,10 @@ PLAN = [
 # opening at their dates), so staff of 巴州区 or the city can request an expert draw for it right away.
 PLAN.append(("opened", "agency", "511902", "works", "巴州区老旧小区改造项目", "巴州区江北老旧小区改造工程(一期)",
              9_800_000, 0, 7, 24, "open"))
+# Opened the same way six days before start-up; `manage.py load_demo_session` (evaluation.demo_session) then
+# draws its committee of demo experts in three venues and opens its evaluation session at check-in.
+PLAN.append(("evaluation", "tongjiang_tenderer", "511921", "works", "通江县城区供水管网改造项目",
+             "通江县城区供水管网改造工程", 8_600_000, 0, 7, 24, "open"))
 # The tender that opens a few minutes after start-up (its deadline is set from the load time).
 PLAN.append(("opening", "tenderer", "511900", "works", "巴中市城区排水管网改造项目", "巴中市江北片区排水管网改造工程",
              16_800_000, 0, 7, None, "publish"))
@@ -181,9 +185,11 @@ BIDS = {
     "bidding": [("bidder2", 11_980_000, 300), ("bidder3", 12_050_000, 280)],
     "opening": [("bidder1", 16_380_000, 365), ("bidder3", 16_520_000, 330), ("bidder4", 15_990_000, 380)],
     "opened": [("bidder1", 9_560_000, 240), ("bidder2", 9_420_000, 270), ("bidder3", 9_690_000, 225)],
+    "evaluation": [("bidder1", 8_420_000, 300), ("bidder2", 8_350_000, 320), ("bidder3", 8_510_000, 290)],
 }
 # When each tender is drafted, counted back from the day the demo is loaded.
-STARTS = {"opened": 28, "opening": 26, "closed": 40, "bidding": 20, "objection": 12, "documents": 3, "amended": 12}
+STARTS = {"evaluation": 30, "opened": 28, "opening": 26, "closed": 40, "bidding": 20, "objection": 12, "documents": 3,
+          "amended": 12}
 
 
 def _advance(traveller, until, pending):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
 
+from . import evaluation_terms
 from .models import Amendment, Category, EvaluationMethod
 from .rules import STANDARD_BID_LETTER_FIELDS
 
@@ -48,6 +49,30 @@ def parse_criteria(text):
     return criteria
 
 
+class PointsField(forms.DecimalField):
+    def __init__(self, places=2, **kwargs):
+        super().__init__(max_digits=8, decimal_places=places, min_value=0, required=False, **kwargs)
+
+
+# The form's field of each evaluation term (DomainError `term`, trading.evaluation_terms / evaluation.terms).
+TERM_FIELDS = {
+    "qualification_criteria": "qualification_criteria",
+    "price_rule": "price_benchmark",
+    "price_rule.benchmark": "price_benchmark",
+    "price_rule.deduct_above_per_pct": "deduct_above_per_pct",
+    "price_rule.deduct_below_per_pct": "deduct_below_per_pct",
+    "price_rule.floor": "price_floor",
+    "price_rule.k": "benchmark_k",
+    "price_rule.trim_min_bids": "trim_min_bids",
+    "trim_extremes": "trim_extremes",
+    "outlier_pct": "outlier_pct",
+    "anonymous_technical": "anonymous_technical",
+}
+
+
+TERM_FORM_FIELDS = set(TERM_FIELDS.values())
+
+
 class TenderForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
@@ -80,9 +105,72 @@ class TenderForm(forms.Form):
         initial=[f["key"] for f in STANDARD_BID_LETTER_FIELDS],
     )
     max_bid_mb = forms.IntegerField(label=_("Bid size limit (MB)"), min_value=1, max_value=20480, initial=2048)
+    # The evaluation terms (trading/evaluation_terms.py). Every one may be left out: the default applies.
+    qualification_criteria = forms.CharField(
+        label=_("Qualification criteria: one per line"),
+        help_text=_("Leave empty for the standard ones."),
+        required=False,
+        initial="\n".join(evaluation_terms.DEFAULT_QUALIFICATION),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    price_benchmark = forms.ChoiceField(
+        label=_("Benchmark price (comprehensive method)"),
+        choices=[("", _("Default: the lowest price, 1 point per percent above")), ("lowest", _("The lowest valid price")),
+                 ("average", _("The mean of the valid prices times K"))],
+        required=False,
+        initial="lowest",
+    )
+    deduct_above_per_pct = PointsField(label=_("Points deducted per percent above the benchmark"), initial="1")
+    deduct_below_per_pct = PointsField(label=_("Points deducted per percent below the benchmark (mean price only)"),
+                                       initial="0")
+    price_floor = PointsField(label=_("Lowest price score"), initial="0")
+    benchmark_k = PointsField(places=3, label=_("K (mean price only, 0.90 to 1.00)"), initial="1")
+    trim_min_bids = forms.IntegerField(
+        label=_("Leave the highest and lowest price out of the mean from this many valid bids (empty: never)"),
+        required=False, min_value=3, max_value=1000,
+    )
+    trim_extremes = forms.BooleanField(
+        label=_("Leave out each bid's highest and lowest expert total (7 or more experts)"), required=False)
+    outlier_pct = forms.IntegerField(
+        label=_("Flag a score deviating from the committee's mean by more than this many percent"),
+        min_value=1, max_value=100, required=False, initial=evaluation_terms.DEFAULT_OUTLIER_PCT,
+    )
+    anonymous_technical = forms.BooleanField(
+        label=_("Anonymous technical review (暗标): bidders appear as codes until the scores lock"), required=False)
 
     def clean_criteria(self):
         return parse_criteria(self.cleaned_data.get("criteria"))
+
+    def main_fields(self):
+        return [field for field in self if field.name not in TERM_FORM_FIELDS]
+
+    def term_fields(self):
+        return [field for field in self if field.name in TERM_FORM_FIELDS]
+
+    def clean_qualification_criteria(self):
+        return [line.strip() for line in (self.cleaned_data.get("qualification_criteria") or "").splitlines()
+                if line.strip()]
+
+    def evaluation_terms(self):
+        """The terms as trading.evaluation_terms.check_terms reads them; the price rule with the
+        comprehensive method only (the action refuses it with the other)."""
+        data = self.cleaned_data
+        terms = {"trim_extremes": data["trim_extremes"], "anonymous_technical": data["anonymous_technical"]}
+        if data["qualification_criteria"]:
+            terms["qualification_criteria"] = data["qualification_criteria"]
+        if data.get("outlier_pct") is not None:
+            terms["outlier_pct"] = data["outlier_pct"]
+        benchmark = data.get("price_benchmark")
+        if benchmark and data["evaluation_method"] == EvaluationMethod.COMPREHENSIVE:
+            rule = {"benchmark": benchmark}
+            for key, field in (("deduct_above_per_pct", "deduct_above_per_pct"),
+                               ("deduct_below_per_pct", "deduct_below_per_pct"), ("floor", "price_floor")):
+                rule[key] = str(data[field] if data.get(field) is not None else 0)
+            if benchmark == "average":
+                rule["k"] = str(data["benchmark_k"] if data.get("benchmark_k") is not None else 1)
+                rule["trim_min_bids"] = data.get("trim_min_bids")
+            terms["price_rule"] = rule
+        return terms
 
     def terms(self):
         data = self.cleaned_data
@@ -98,9 +186,29 @@ class TenderForm(forms.Form):
             "bid_deadline": data["bid_deadline"],
             "evaluation_method": data["evaluation_method"],
             "criteria": data["criteria"],
+            "evaluation_terms": self.evaluation_terms(),
             "bid_letter_fields": [f for f in STANDARD_BID_LETTER_FIELDS if f["key"] in keys],
             "max_bid_bytes": data["max_bid_mb"] * 1024 * 1024,
         }
+
+
+def evaluation_terms_initial(tender):
+    """The form's evaluation-term fields for a tender being edited (what it states, else the defaults)."""
+    terms = tender.evaluation_terms or {}
+    rule = terms.get("price_rule") or {}
+    initial = {
+        "qualification_criteria": "\n".join(terms.get("qualification_criteria")
+                                             or evaluation_terms.DEFAULT_QUALIFICATION),
+        "trim_extremes": terms.get("trim_extremes", False),
+        "outlier_pct": terms.get("outlier_pct", evaluation_terms.DEFAULT_OUTLIER_PCT),
+        "anonymous_technical": terms.get("anonymous_technical", False),
+    }
+    if rule:
+        initial.update({"price_benchmark": rule["benchmark"], "deduct_above_per_pct": rule["deduct_above_per_pct"],
+                        "deduct_below_per_pct": rule.get("deduct_below_per_pct", "0"),
+                        "price_floor": rule.get("floor", "0"), "benchmark_k": rule.get("k", "1"),
+                        "trim_min_bids": rule.get("trim_min_bids")})
+    return initial
 
 
 class NewTenderForm(TenderForm):

@@ -75,6 +75,9 @@ class Tender(models.Model):
     venue = models.CharField(_("opening venue"), max_length=200)
     evaluation_method = models.CharField(_("evaluation method"), max_length=20, choices=EvaluationMethod.choices)
     criteria = models.JSONField(_("evaluation criteria"), default=list, blank=True)
+    # How the committee applies the method (evaluation.terms): qualification criteria, the price rule,
+    # trimming, the outlier threshold, anonymous technical review. {} means the defaults.
+    evaluation_terms = models.JSONField(_("evaluation terms"), default=dict, blank=True)
     bid_letter_fields = models.JSONField(_("bid letter fields"), default=list)
     max_bid_bytes = models.BigIntegerField(_("bid size limit (bytes)"), default=2 * 1024**3)
     custodian_threshold = models.PositiveSmallIntegerField(_("custodians needed to open"), default=3)

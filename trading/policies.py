@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.permissions import has_role, policy, scope_region_ids
+from accounts.permissions import can, has_role, policy, scope_region_ids
 from records import queries as records_queries
 
 from .models import Tender
@@ -134,7 +134,22 @@ def confirm_opening(user, tender):
             and tender.bids.filter(organization_id=user.organization_id, status="submitted").exists())
 
 
+# Permissions that also open the decrypted bids of a tender, each `(user, tender)`, registered by apps
+# above trading (evaluation: the committee, "session.read_documents"), which trading may not import.
+_DOCUMENT_READER_PERMISSIONS = []
+
+
+def admit_document_readers(permission):
+    """Whoever holds `permission` on the tender also reads its decrypted bids (through `can`: its rule, and
+    the regulator and inactive-user guards, apply as they are)."""
+    if permission not in _DOCUMENT_READER_PERMISSIONS:
+        _DOCUMENT_READER_PERMISSIONS.append(permission)
+
+
 @policy("opening.read_documents", read_only=True)
 def read_opened_documents(user, tender):
-    """Decrypted bids: staff of the region (the evaluation committee is added with the evaluation)."""
-    return has_role(user, Role.STAFF, tender.region)
+    """Decrypted bids (DESIGN §5: the committee and staff only): staff of the region, and whoever a
+    permission admitted by admit_document_readers allows (the evaluation committee, while it evaluates)."""
+    if has_role(user, Role.STAFF, tender.region):
+        return True
+    return any(can(user, permission, tender) for permission in _DOCUMENT_READER_PERMISSIONS)

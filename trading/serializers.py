@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from config.ids import IdField
 
+from .evaluation_terms import BENCHMARKS, KEYS, MAX_NAME, MAX_QUALIFICATION, with_defaults
 from .models import Amendment, Category, EvaluationMethod, Objection, Project, Tender, TenderDocument
 from .queries import pause_reason, stage_of
 
@@ -29,6 +30,52 @@ class AmendmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Amendment
         fields = ["id", "kind", "text", "affects_bids", "issued_at", "old_deadline", "new_deadline"]
+
+
+def _decimal(places, description):
+    return {"type": "string", "pattern": rf"^[0-9]{{1,6}}(\.[0-9]{{1,{places}}})?$", "description": description}
+
+
+PRICE_RULE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "additionalProperties": False,
+    "required": ["benchmark", "deduct_above_per_pct"],
+    "description": "How the price criterion is scored (docs/price-scoring.md); comprehensive method only. "
+                   "Decimals are strings (integers are read too); null: the default rule.",
+    "properties": {
+        "benchmark": {"type": "string", "enum": list(BENCHMARKS),
+                      "description": "The lowest valid price, or the mean of the valid prices times k."},
+        "deduct_above_per_pct": _decimal(2, "Points deducted per 1 % above the benchmark."),
+        "deduct_below_per_pct": _decimal(2, "Points deducted per 1 % below the benchmark (default 0)."),
+        "floor": _decimal(2, "The lowest price score, below the price criterion's weight (default 0)."),
+        "k": _decimal(3, "average only: 0.90 to 1.00 (default 1)."),
+        "trim_min_bids": {"type": "integer", "minimum": 3, "nullable": True,
+                          "description": "average only: from this many valid bids, the highest and lowest price "
+                                         "are left out of the mean; null: never."},
+    },
+}
+_TERM_PROPERTIES = {
+    "qualification_criteria": {"type": "array", "minItems": 1, "maxItems": MAX_QUALIFICATION,
+                               "items": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+                               "description": "The qualification review's criteria, each passed or failed per bid."},
+    "price_rule": PRICE_RULE_SCHEMA,
+    "trim_extremes": {"type": "boolean", "description": "With 7 or more experts, leave each bid's highest and "
+                                                        "lowest expert total out of its score."},
+    "outlier_pct": {"type": "integer", "minimum": 1, "maximum": 100,
+                    "description": "Flag a score deviating from the committee's mean by more than this percentage."},
+    "anonymous_technical": {"type": "boolean", "description": "暗标: bidders appear as codes until the scores lock."},
+}
+
+
+@extend_schema_field({
+    "type": "object", "nullable": True, "additionalProperties": False, "properties": _TERM_PROPERTIES,
+    "description": "How the committee applies the evaluation method (Regulations on the Implementation of the "
+                   "Bidding Law, art. 49). Every key may be left out: its default applies. Replaces the "
+                   "tender's terms as a whole.",
+})
+class EvaluationTermsField(serializers.JSONField):
+    """Passed as given to the tender actions, which check it (trading.evaluation_terms)."""
 
 
 class TenderListSerializer(serializers.ModelSerializer):
@@ -69,6 +116,7 @@ class TenderDetailSerializer(TenderListSerializer):
     amendments = AmendmentSerializer(many=True, read_only=True)
     unanswered_objections = serializers.SerializerMethodField()
     opening_key = serializers.SerializerMethodField()
+    evaluation_terms = serializers.SerializerMethodField()
 
     class Meta(TenderListSerializer.Meta):
         fields = [
@@ -82,6 +130,7 @@ class TenderDetailSerializer(TenderListSerializer):
             "venue",
             "evaluation_method",
             "criteria",
+            "evaluation_terms",
             "bid_letter_fields",
             "max_bid_bytes",
             "documents",
@@ -105,6 +154,14 @@ class TenderDetailSerializer(TenderListSerializer):
         if key is None:
             return None
         return {"fingerprint": key.fingerprint, "public_key_pem": key.public_key_pem, "threshold": key.threshold}
+
+    @extend_schema_field({
+        "type": "object", "additionalProperties": False, "properties": _TERM_PROPERTIES,
+        "required": sorted(KEYS),
+        "description": "The terms the committee will apply, defaults filled in; price_rule is null with the "
+                       "lowest evaluated price method."})
+    def get_evaluation_terms(self, tender):
+        return with_defaults(tender.evaluation_terms, tender.evaluation_method)
 
     def get_unanswered_objections(self, tender) -> int:
         return tender.objections.filter(answered_at__isnull=True).count()
@@ -147,6 +204,7 @@ class TenderTermsSerializer(serializers.Serializer):
     opening_at = serializers.DateTimeField(required=False, help_text=_("If given, must equal bid_deadline."))
     evaluation_method = serializers.ChoiceField(choices=EvaluationMethod.choices)
     criteria = CriterionSerializer(many=True, required=False)
+    evaluation_terms = EvaluationTermsField(required=False, allow_null=True)
     bid_letter_fields = BidLetterFieldSerializer(many=True, required=False)
     max_bid_bytes = serializers.IntegerField(min_value=1024, max_value=20 * 1024**3, required=False)
 

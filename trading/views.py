@@ -18,8 +18,8 @@ from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.models import Region, Role
 from accounts.permissions import can, has_role, scope_region_ids
 
-from . import actions
-from .forms import AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm
+from . import actions, evaluation_terms
+from .forms import TERM_FIELDS, AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm, evaluation_terms_initial
 from .models import Objection, Tender, TenderDocument
 from .queries import (
     PUBLIC_STATUSES,
@@ -126,6 +126,7 @@ def tender_detail(request, pk):
         "may_object": can(user, "tender.object", tender),
         "may_answer": can(user, "tender.answer_objection", tender),
         "amendment_form": AmendmentForm(),
+        "evaluation_terms": evaluation_terms.describe(tender),
     }
     if context["may_review"] or context["may_edit"]:
         context["missing_years"] = actions.missing_calendar_years(tender)
@@ -206,6 +207,8 @@ def download_document(request, pk, doc_pk):
 
 def _form_error(form, exc):
     field = exc.extra.get("field")
+    if field == "evaluation_terms":
+        field = TERM_FIELDS.get(exc.extra.get("term"))
     form.add_error(field if field in form.fields else None, str(exc.message))
 
 
@@ -263,6 +266,7 @@ def edit_tender(request, pk):
         "criteria": "\n".join(f"{c['name']}|{c['weight']}|{c['kind']}" for c in tender.criteria),
         "bid_letter_fields": [f["key"] for f in tender.bid_letter_fields],
         "max_bid_mb": tender.max_bid_bytes // 2**20,
+        **evaluation_terms_initial(tender),
     }
     form = TenderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -1,5 +1,6 @@
 """Evaluation actions: every write of the evaluation app goes through here (README: actions own writes)."""
 
+from . import review, session  # noqa: F401,E402  (the evaluation session: docs/evaluation-session.md)
 from .draw import (  # noqa: F401  (the expert draw)
     contribute_regulator_secret,
     expire_unanswered,

@@ -486,12 +486,39 @@ def respond_to_seat(*, seat_id, code, accept, reason="", conflict=False):
             _log("draw.seat_answered", None, draw, {"counter": seat.counter, "answer": seat.status}, role="expert")
             if accept:
                 _complete_if_filled(draw)
+                if seat.replaces_id is not None:  # a replacement joins the session already under way
+                    transaction.on_commit(lambda: _join_session(draw.pk))
             else:
                 _replace(draw, seat, now)
             _changed(draw, "draw.seat_answered")
     if error is not None:
         raise error
     return seat
+
+
+def _join_session(draw_id):
+    from .session import join_replacements
+
+    join_replacements(draw_id)
+
+
+def withdraw_for_conflict(draw, seat, now):
+    """In the evaluation session an accepted expert declares a conflict of interest (实施条例 art. 46):
+    the seat becomes `conflicted` (logged as an answer, so verify_draw replays it) and a replacement is
+    drawn by the same procedure. Runs inside the session action's transaction, with the draw locked."""
+    draw = _locked_draw(draw.pk)
+    seat = Seat.objects.select_for_update().get(pk=seat.pk)
+    if seat.status != Seat.Status.ACCEPTED:
+        raise DomainError("already_answered", _("This seat is no longer on the committee."), http_status=409)
+    seat.status, seat.responded_at = Seat.Status.CONFLICTED, now
+    seat.save(update_fields=["status", "responded_at"])
+    _log("draw.seat_answered", None, draw, {"counter": seat.counter, "answer": "conflicted"}, role="expert")
+    if draw.status == Draw.Status.COMPLETE:
+        draw.status = Draw.Status.DRAWN
+        draw.save(update_fields=["status"])
+    replacement = _replace(draw, seat, now)
+    _changed(draw, "draw.seat_answered")
+    return replacement
 
 
 # --- the reveal and its verification -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import send_event_on_commit
 
-from .. import rules
+from .. import evaluation_terms, rules
 from ..calendar import Calendar, local_date
 from ..files import check_document
 from ..models import (
@@ -129,6 +129,9 @@ def _clean_terms(terms):
             "invalid_size_limit", _("The bid size limit must be between 1 KB and 20 GB."), field="max_bid_bytes"
         )
     clean["criteria"] = rules.check_criteria(clean["evaluation_method"], terms.get("criteria") or [])
+    # 实施条例 art. 49: the committee applies only the standards the tender documents state.
+    clean["evaluation_terms"] = evaluation_terms.check_terms(
+        terms.get("evaluation_terms"), clean["evaluation_method"], clean["criteria"])
     clean["bid_letter_fields"] = rules.check_bid_letter_fields(
         terms.get("bid_letter_fields") or rules.STANDARD_BID_LETTER_FIELDS
     )
@@ -181,6 +184,7 @@ def update_tender(*, actor, tender_id, **terms):
                 "evaluation_method",
                 "max_bid_bytes",
                 "criteria",
+                "evaluation_terms",
                 "bid_letter_fields",
             ]
         }
@@ -256,6 +260,8 @@ def approve_tender(*, actor, tender_id):
                 "documents_until": utc_iso(tender.documents_until),
                 "bid_deadline": utc_iso(tender.bid_deadline),
                 "documents": list(tender.documents.values_list("sha256", flat=True)),
+                # What binds the committee (实施条例 art. 49), defaults filled in, on the record from now on.
+                "evaluation_terms": evaluation_terms.with_defaults(tender.evaluation_terms, tender.evaluation_method),
             "opening_key": opening_key.fingerprint, "threshold": opening_key.threshold,
             "custodians": [c.key.fingerprint for c in tender.custodians.select_related("key")],
             },
