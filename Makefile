@@ -37,6 +37,7 @@ run: install messages
 	$(LOCAL) $(BIN)/python manage.py load_demo
 	$(LOCAL) $(BIN)/python manage.py load_demo_experts
 	$(LOCAL) $(BIN)/python manage.py load_demo_session
+	$(LOCAL) $(BIN)/python manage.py scan_alerts
 	$(LOCAL) $(BIN)/python manage.py publish_sth --schedule
 	@$(MAKE) --no-print-directory serve
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("records/", include("records.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("workspace/", include("evaluation.urls_workspace")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

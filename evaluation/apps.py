@@ -9,7 +9,8 @@ class EvaluationConfig(AppConfig):
     def ready(self):
         from . import (  # noqa: F401
             policies,
-            policies_clarify,  # noqa: F401
+            policies_alerts,
+            policies_clarify,
             policies_documents,  # the committee reads decrypted bids (admitted by trading.policies)
             policies_pool,
             policies_session,

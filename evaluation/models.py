@@ -238,3 +238,4 @@ from .models_session import (  # noqa: E402,F401  (the evaluation session: DESIG
     QualificationVote,
     Score,
 )
+from .models_alerts import Alert  # noqa: E402,F401  (collusion alerts: evaluation.alerts)

@@ -6,4 +6,5 @@ urlpatterns = [
     path("draws/", include("evaluation.urls_draw")),
     path("sessions/", include("evaluation.urls_session")),
     path("clarifications/", include("evaluation.urls_clarify")),
+    path("alerts/", include("evaluation.urls_alerts")),
 ]

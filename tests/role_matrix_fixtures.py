@@ -220,6 +220,10 @@ def build_world(full=True, session=False):
     world.ids["document"] = tender.documents.get().pk
     world.ids["objection"] = actions.raise_objection(actor=objector, tender_id=tender.pk, text="对资格条件有异议").pk
     world.ids["project"] = tenders["draft"].project_id
+    from evaluation.models import Alert
+
+    world.ids["alert"] = Alert.objects.create(rule="close_prices", subject_key="matrix", tender_ref=tender.code,
+                                              region_code=COUNTY, evidence={"prices": [100, 100]}).pk
     world.ids["unverified_org"] = org.pk
     world.ids["token"] = account_actions.create_api_token(actor=users["bid"], name="笔记本")[0].pk
     if full:

@@ -37,7 +37,7 @@ home                             GET    200   200   200   200   200   200   200 
 trading:list                     GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 trading:new                      GET    302L  403   403   403   200   200   403   403   403   403   403   403   403
 trading:new                      POST   302L  403   403   403   W     W     403   403   403   403   403   403   403
-trading:mine                     GET    302L  403   403   403   200   200   403   403   403   403   403   403   403
+trading:mine                     GET    302L  302   302   302   200   200   403   403   403   403   403   403   403
 trading:review                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 trading:detail                   GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 trading:edit                     GET    302L  404   404   404   200   404   403   404   403   404   404   403   403
@@ -77,6 +77,7 @@ accounts:security                GET    302L  200   200   200   200   200   200 
 accounts:organizations           GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 accounts:verify_organization     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
 accounts:verify_organization     POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
+workspace:home                   GET    302L  200   200   200   200   200   200   200   200   200   200   200   200
 ledger:console                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 ledger:export                    GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 records:list                     GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
@@ -161,6 +162,10 @@ evaluation:session_list          GET    302L  403   403   403   403   403   200 
 evaluation:session_open          GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
 evaluation:session_open          POST   302L  403   403   403   403   403   302   403   302   403   403   403   403
 evaluation:session               GET    302L  403   403   403   403   403   200   403   200   403   200   200   200
+evaluation:alert_list            GET    302L  403   403   403   403   403   403   403   403   403   403   200   200
+evaluation:alert_detail          GET    302L  403   403   403   403   403   403   403   403   403   403   200   200
+evaluation:alert_review          GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+evaluation:alert_review          POST   302L  403   403   403   403   403   403   403   403   403   403   W     W
 evaluation:clarifications        GET    302L  200   200   200   403   403   403   403   403   403   403   403   403
 evaluation:clarification_answer  GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
 evaluation:clarification_answer  POST   302L  W     403   403   403   403   403   403   403   403   403   403   403
@@ -381,6 +386,7 @@ ROUTES = {
     "ledger:console": R(),
     "ledger:export": R(),
     "records:list": R(),
+    "workspace:home": R(),
     "records:verify": R(write="POST", body=lambda w: {"data": {"file": pdf_file("x.pdf", b"not a pdf")}}),
     "records:download": R(_id("receipt")),
     "set_language": R(write="POST", body=_form({"language": "en", "next": "/"})),
@@ -444,6 +450,9 @@ ROUTES = {
     "evaluation:session_open": R(lambda w: {"tender_id": w.tenders["opened"].pk}, "POST", _form({})),
     "evaluation:session": R(_id("session", "session_id")),
     "evaluation:clarifications": R(),
+    "evaluation:alert_list": R(),
+    "evaluation:alert_detail": R(_id("alert")),
+    "evaluation:alert_review": R(_id("alert"), "POST", _form({"note": "已核实，系同一集团下属企业。"})),
     "evaluation:clarification_answer": R(_id("clarification_open"), "POST", _form({"text": "工期为 180 日历天。"})),
     "evaluation:clarification_file": R(_id("clarification_answered")),
     "ledger:cosign": R(write="POST", body=_json({"tree_size": 1, "root_hash": "0" * 64})),

@@ -215,6 +215,8 @@ def _form_error(form, exc):
 @login_required
 def my_tenders(request):
     if not (has_role(request.user, Role.TENDERER) or has_role(request.user, Role.AGENCY)):
+        if has_role(request.user, Role.BIDDER):
+            return redirect("workspace:home")  # a bidder's tenders are its bids, listed there
         raise PermissionDenied
     tenders = Tender.objects.filter(project__owner_id=request.user.organization_id).select_related("region")
     return render(request, "trading/mine.html", {"tenders": tenders.order_by("-created_at")})

@@ -1,0 +1,139 @@
+"""The workspace (工作台, issue 14): what each role a user holds needs from them now.
+
+It reads trading and evaluation models, so it lives here in `evaluation` (DESIGN.md §2: trading ←
+evaluation). Each section is a fixed number of queries, whatever the number of items (no N+1).
+Every list is scoped: a bidder sees its organization's, staff and regulators their regions'.
+"""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.permissions import roles, scope_region_ids
+from trading.models import Bid, Objection, Tender, TenderCustodian
+
+from .models import Seat
+from .models_session import Clarification, EvaluationSession, Member
+
+OPENING_STATES = [Tender.Status.PUBLISHED, Tender.Status.CLOSED, Tender.Status.OPENING, Tender.Status.OPENED]
+
+
+def _today(now):
+    """[start, end) of the server's calendar day (Beijing time)."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + datetime.timedelta(days=1)
+
+
+def _bidder(user, now):
+    org = user.organization_id
+    if org is None:
+        return {"bids": [], "clarifications": [], "openings": []}
+    start, end = _today(now)
+    bids = (
+        Bid.objects.filter(organization_id=org)
+        .exclude(status=Bid.Status.REPLACED)
+        .select_related("tender", "opened")
+        .order_by("-submitted_at", "-id")
+    )
+    clarifications = (
+        Clarification.objects.filter(bid__bid__organization_id=org, answered_at__isnull=True, deadline__gt=now)
+        .select_related("session__tender")
+        .order_by("deadline", "id")
+    )
+    openings = (
+        Tender.objects.filter(bids__organization_id=org, bids__status=Bid.Status.SUBMITTED,
+                              bid_deadline__gte=start, bid_deadline__lt=end, status__in=OPENING_STATES)
+        .distinct()
+        .order_by("bid_deadline", "id")
+    )
+    return {"bids": list(bids), "clarifications": list(clarifications), "openings": list(openings)}
+
+
+def _custodian(user, now):
+    shares = (
+        TenderCustodian.objects.filter(user=user, released_at__isnull=True, tender__status__in=OPENING_STATES)
+        .select_related("tender")
+        .order_by("tender__bid_deadline", "id")
+    )
+    return {"shares": list(shares)}
+
+
+def _expert(user, now):
+    seats = (
+        Seat.objects.filter(expert__user=user, status=Seat.Status.NOTIFIED)
+        .filter(respond_by__gt=now)
+        .select_related("draw__tender")
+        .order_by("respond_by", "id")
+    )
+    members = (
+        Member.objects.filter(user=user, removed_at__isnull=True)
+        .exclude(session__stage=EvaluationSession.Stage.CLOSED)
+        .select_related("session__tender")
+        .order_by("session__opened_at", "id")
+    )
+    return {"seats": list(seats), "members": list(members)}
+
+
+def _owner(user, now):
+    org = user.organization_id
+    if org is None:
+        return {"drafts": [], "under_review": [], "objections": []}
+    tenders = Tender.objects.filter(project__owner_id=org).select_related("region")
+    objections = (
+        Objection.objects.filter(tender__project__owner_id=org, answered_at__isnull=True)
+        .select_related("tender")
+        .order_by("answer_due", "id")
+    )
+    return {
+        "drafts": list(tenders.filter(status__in=[Tender.Status.DRAFT, Tender.Status.RETURNED]).order_by("-created_at")),
+        "under_review": list(tenders.filter(status=Tender.Status.SUBMITTED).order_by("submitted_at")),
+        "objections": list(objections),
+    }
+
+
+def _live_sessions(region_ids):
+    return list(
+        EvaluationSession.objects.filter(tender__region_id__in=region_ids)
+        .exclude(stage=EvaluationSession.Stage.CLOSED)
+        .select_related("tender__region")
+        .order_by("opened_at", "id")
+    )
+
+
+def _staff(user, now):
+    ids = scope_region_ids(user, Role.STAFF)
+    start, end = _today(now)
+    in_scope = Tender.objects.filter(region_id__in=ids).select_related("region")
+    return {
+        "review": list(in_scope.filter(status=Tender.Status.SUBMITTED).order_by("submitted_at", "id")),
+        "openings": list(in_scope.filter(bid_deadline__gte=start, bid_deadline__lt=end, status__in=OPENING_STATES)
+                         .order_by("bid_deadline", "id")),
+        "sessions": _live_sessions(ids),
+    }
+
+
+def _regulator(user, now):
+    return {"sessions": _live_sessions(scope_region_ids(user, Role.REGULATOR))}
+
+
+SECTIONS = [
+    (Role.BIDDER, _bidder),
+    (Role.CUSTODIAN, _custodian),
+    (Role.EXPERT, _expert),
+    ("owner", _owner),
+    (Role.STAFF, _staff),
+    (Role.REGULATOR, _regulator),
+]
+
+
+@login_required
+def workspace(request):
+    now = timezone.now()
+    held = roles(request.user)
+    if Role.TENDERER in held or Role.AGENCY in held:
+        held = held | {"owner"}
+    sections = {str(role): build(request.user, now) for role, build in SECTIONS if role in held}
+    return render(request, "workspace/home.html", {"now": now, "sections": sections})
