@@ -228,6 +228,7 @@ class Seat(models.Model):
         return f"pick {self.counter} · {self.get_status_display()}"
 
 
+from .models_alerts import Alert  # noqa: E402,F401  (collusion alerts: evaluation.alerts)
 from .models_session import (  # noqa: E402,F401  (the evaluation session: DESIGN §8)
     BidResult,
     Clarification,
@@ -238,4 +239,3 @@ from .models_session import (  # noqa: E402,F401  (the evaluation session: DESIG
     QualificationVote,
     Score,
 )
-from .models_alerts import Alert  # noqa: E402,F401  (collusion alerts: evaluation.alerts)

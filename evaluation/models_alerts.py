@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 class Alert(models.Model):
     class Rule(models.TextChoices):
         SAME_FILE = "same_file", _("Identical bid files across bidders")
+        # xgettext:no-python-format
         CLOSE_PRICES = "close_prices", _("Bid prices within 0.5 % of each other")
         PRICE_PATTERN = "price_pattern", _("Bid prices in an arithmetic pattern")
         SHARED_CONTACT = "shared_contact", _("Bidders sharing a phone or e-mail")

@@ -2,6 +2,8 @@
 evaluation.session_view who the viewer is, joins the session's group, sends a snapshot (or replays what a
 reconnecting client missed, filtered by audience), and hands each client message to one action."""
 
+import asyncio
+import contextlib
 import json
 from importlib import import_module
 from urllib.parse import parse_qs
@@ -12,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
+from evaluation.models import EvaluationSession
 from evaluation.session_view import presence, snapshot, viewer, visible
 
 from . import groups
@@ -39,10 +42,11 @@ ACTIONS = {
     "ranking.agree": ("review", "agree_ranking", ()),
     "ranking.dissent": ("review", "write_dissent", ("text",)),
     "report.sign": ("review", "sign_report", ()),
+    "report.retry": ("report", "retry_report", ()),
     "clarification.ask": ("clarify", "ask_clarification", ("bid", "question", "minutes")),
 }
-DEFAULTS = {"conflicts": []}
-PAGE = 5000  # stream_events_after's page  # "may be empty": a client may leave it out
+DEFAULTS = {"conflicts": []}  # "may be empty": a client may leave it out
+PAGE = 5000  # stream_events_after's page
 
 
 def _apply(user, session_id, msg_type, data):
@@ -56,14 +60,16 @@ def _apply(user, session_id, msg_type, data):
 
 
 class EvaluationSessionConsumer(ProtocolConsumer):
-    viewer, joined, present, last_seq = None, False, False, None
+    # Groups live in Redis: a Redis restarted or flushed under a live socket (or a socket open past the
+    # group's one-day expiry) would leave it deaf without an error. It joins again this often, and reads
+    # what it missed meanwhile from the stored stream.
+    REJOIN_SECONDS = 15
+    viewer, joined, present, last_seq, rejoining = None, False, False, None, None
 
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
-        finally:
-            # Also when the channel layer failed (Redis restarted) and the consumer died without a
-            # disconnect: the member's socket is gone all the same.
+        finally:  # also when the channel layer failed (Redis restarted) and no disconnect came
             await self._absent()
 
     async def connect(self):
@@ -83,36 +89,39 @@ class EvaluationSessionConsumer(ProtocolConsumer):
         if self.viewer.role == "member":
             self.present = True
             await database_sync_to_async(presence)(self.session_id, self.user, +1)
-        last_seq = self._last_seq()
-        if last_seq is None:
-            seq, data = await database_sync_to_async(self._snapshot)()
-            self.last_seq = seq
-            await self.send_json({"seq": seq, "type": "snapshot", "data": data})
+        self.last_seq = self._last_seq()  # a reconnecting page's last event: it gets what followed
+        if self.last_seq is None:
+            self.last_seq, data = await database_sync_to_async(self._snapshot)()
+            await self.send_json({"seq": self.last_seq, "type": "snapshot", "data": data})
         else:
-            self.last_seq = last_seq
             await self._catch_up()
+        self.rejoining = asyncio.create_task(self._rejoin())
 
     def _viewer(self):
-        from evaluation.models import EvaluationSession
-
         session = EvaluationSession.objects.select_related("tender__region").filter(pk=self.session_id).first()
         return None if session is None else viewer(session, self.user)
 
     def _snapshot(self):
-        """`(seq, data)` read from one view of the database, so that no event is both in the snapshot and
-        sent after it."""
+        """`(seq, data)` from one view of the database: no event both in the snapshot and sent after it."""
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             return snapshot(self.session_id, self.user)
 
     def _last_seq(self):
-        values = parse_qs(self.scope.get("query_string", b"").decode()).get("last_seq")
-        try:
-            value = int(values[0]) if values else None
-        except ValueError:
-            return None
-        return value if value is not None and 0 <= value < 2**63 else None
+        value = parse_qs(self.scope.get("query_string", b"").decode()).get("last_seq", [""])[0]
+        return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
+    async def _rejoin(self):
+        while True:
+            await asyncio.sleep(self.REJOIN_SECONDS)
+            with contextlib.suppress(Exception):  # Redis down: the layer's receive fails and ends the socket
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                # Through the channel: handlers run one at a time, so the catch-up does not race an event.
+                await self.channel_layer.send(self.channel_name, {"type": "stream.rejoined"})
+
+    async def stream_rejoined(self, event):
+        await self._catch_up()
 
     async def _catch_up(self, until=None):
         """Deliver the stored events after the last one delivered (up to `until`), in order."""
@@ -139,10 +148,11 @@ class EvaluationSessionConsumer(ProtocolConsumer):
     async def disconnect(self, code):
         await self._absent()
         if self.joined:
-            self.joined = False
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _absent(self):
+        if self.rejoining is not None:
+            self.rejoining.cancel()
         if self.present:
             self.present = False
             await database_sync_to_async(presence)(self.session_id, self.user, -1)

@@ -442,6 +442,8 @@ function renderSigning() {
   } else {
     setText("report-link", state.session.stage === S.SIGNING && members.every((m) => m.signed) ? msg.report_pending : "");
   }
+  // The host runs the report again after a failure (evaluation.actions.report.retry_report).
+  if ($("report-retry-row")) $("report-retry-row").hidden = Boolean(report) || !state.session.report_error;
 }
 
 function renderExtensions() {
@@ -590,6 +592,7 @@ onClick("dissent-button", () => {
   if (!text) return say($("ranking-error"), msg.dissent_required);
   act($("ranking-error"), "ranking.dissent", { text });
 });
+onClick("report-retry", () => act($("report-retry-error"), "report.retry"));
 onClick("report-sign", () => { if (window.confirm(msg.confirm_sign)) act($("signing-error"), "report.sign"); });
 onSubmit("extension-form", () => {
   const value = minutes($("extension-minutes"));

@@ -66,7 +66,7 @@ class Page:
         return [e["type"] for e in self.events]
 
     async def close(self):
-        await self.ws.disconnect()
+        await self.ws.disconnect(timeout=10)  # the consumer's goodbye (presence) reaches the database
 
 
 async def refused_at_connect(user, session_id):

@@ -1,7 +1,8 @@
 """Reconnecting to the evaluation session's websocket in the middle of scoring (DESIGN §8): with `last_seq`
 a client gets exactly the stored events it missed, in order, none twice, only those its role may see; a
 message sent again with the same id is answered as the first time and never applied twice; an event that
-overtakes the ones before it (from another process) waits for them."""
+overtakes the ones before it (from another process) waits for them; a socket whose group Redis forgot
+joins again and reads what it missed."""
 
 import asyncio
 
@@ -14,6 +15,7 @@ from django.db.models import F
 from evaluation.models import Score
 from ledger.models import Entry
 from realtime import groups
+from realtime.evaluation_consumer import EvaluationSessionConsumer
 from realtime.models import ClientMessage, Stream, StreamEvent
 from tests.realtime.evaluation_client import MEMBER_SEES, REGULATOR_SEES, Page, state, stored_events
 from tests.realtime.evaluation_fixtures import *  # noqa: F403  (the scene fixture)
@@ -158,3 +160,29 @@ async def test_an_event_that_overtakes_earlier_ones_waits_for_them(scene):
     assert await regulator.drain() == []
     await expert.close()
     await regulator.close()
+
+
+async def _forget_members(group):
+    """What a Redis restarted or flushed under live sockets does to a group: it forgets its members."""
+    layer = get_channel_layer()
+    if hasattr(layer, "groups"):  # the in-memory layer
+        layer.groups.pop(group, None)
+    else:
+        await layer.connection(layer.consistent_hash(group)).delete(layer._group_key(group))
+
+
+async def test_a_socket_whose_group_was_forgotten_joins_again_and_catches_up(scene, monkeypatch):
+    monkeypatch.setattr(EvaluationSessionConsumer, "REJOIN_SECONDS", 0.5)
+    users, bids = await _scoring(scene)
+    sid = scene.session.pk
+    expert, other = await Page.open(users[0], sid), await Page.open(users[1], sid)
+    await expert.drain()
+    await _forget_members(groups.evaluation_session(sid))
+    await other.ok("score.set", {"bid": bids[0], "criterion": SCORED, "points": "30"})
+    await other.ok("score.set", {"bid": bids[1], "criterion": SCORED, "points": "31"})
+    await asyncio.sleep(1.5)
+    await expert.drain()
+    assert [e["type"] for e in expert.events[-2:]] == ["sheet.progress"] * 2
+    assert expert.events == await stored_events(sid, expert.snapshot["seq"], MEMBER_SEES)
+    await expert.close()
+    await other.close()

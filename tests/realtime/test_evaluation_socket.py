@@ -228,3 +228,16 @@ async def test_a_snapshot_request_is_answered_every_time_and_changes_nothing(sce
         assert (reply["seq"], reply["snapshot"]["session"]["stage"]) == (before["stream_head"], "check_in")
     assert await state(sid) == before
     await page.close()
+
+
+async def test_the_host_may_ask_for_the_report_again_only_after_a_failure(scene):
+    """`report.retry` (evaluation.actions.report.retry_report): the host's, refused before signing and to members."""
+    sid = scene.session.pk
+    host = await Page.open(scene.host, sid)
+    member = await Page.open(scene.members[0].user, sid)
+    before = await state(sid)
+    assert (await host.ask("report.retry"))["data"]["code"] == "wrong_stage"
+    assert (await member.ask("report.retry"))["data"]["code"] == "permission_denied"
+    assert await state(sid) == before
+    await host.close()
+    await member.close()
