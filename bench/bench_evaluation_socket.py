@@ -11,7 +11,8 @@
   alternating between them, so that every event crosses processes. Without REDIS_URL that part is skipped.
 
     .venv/bin/python bench/bench_evaluation_socket.py [--sessions 100] [--rounds 10] [--window 0]
-        [--regulators 0] [--layouts 1,2] [--clients 1] [--smoke]
+        [--regulators 0] [--layouts 1,2] [--clients 1] [--keep] [--smoke]
+        [--redis-max-connections N] [--redis-capacity N]   (trials of layer settings: bench/echo_asgi.py)
 
 Setup (not timed; bench/evaluation_socket_setup.py): a throwaway database of its own (benchdb.py); rows
 written in bulk (tenders opened with 3 bids, complete draws of 7 accepted experts who have accounts, 5
@@ -94,8 +95,10 @@ def cpu_seconds(pid):
     return total / 1e9
 
 
-def settle(servers, limit=30.0):
-    """Wait until the servers are idle (under 5% of a CPU for half a second), at most `limit` seconds."""
+def settle(servers, limit=10.0):
+    """Wait until the servers are idle (under 5% of a CPU for half a second; daphne logs an application's
+    exception up to a second after it), at least 2 and at most `limit` seconds."""
+    time.sleep(1.5)
     give_up = time.monotonic() + limit
     while time.monotonic() < give_up:
         before = sum(cpu_seconds(p.pid) for p, _, _ in servers)
@@ -211,8 +214,12 @@ def rounds(clients, servers, kind, args, nonce, server_errors):
                            "nonce": nonce})
     settle(servers)
     server_errors("while the sockets opened")
+    idle = sum(cpu_seconds(p.pid) for p, _, _ in servers)
+    time.sleep(5)
+    idle = (sum(cpu_seconds(p.pid) for p, _, _ in servers) - idle) / 5
     connect = [t for r in replies for t in r["connect"]]
     figures = {"connect_wall": max(r["connect_wall"] for r in replies), "connect_p99": percentile(connect, 99),
+               "retried": sum(r["retried"] for r in replies), "idle_cpu": idle,
                "latencies": [], "wall": 0.0, "missing": 0, "errors": [], "client_cpu": 0.0, "messages": 0}
     server_cpu = sum(cpu_seconds(p.pid) for p, _, _ in servers)
     for r in range(WARMUP + args.rounds):
@@ -265,9 +272,12 @@ def report(name, ours, bare):
     rows.append(("server CPU per client message", ms(a), ms(b), ratio(a, b)))
     rows.append(("client CPU share of the rounds' wall time",
                  f"{ours['client_cpu'] / ours['wall']:.0%}", f"{bare['client_cpu'] / bare['wall']:.0%}", ""))
-    rows.append(("sockets open (wall) / handshake p99",
+    rows.append(("all sockets open (wall) / one open+snapshot p99",
                  f"{ours['connect_wall']:.1f} s / {ours['connect_p99'] * 1000:,.0f} ms",
                  f"{bare['connect_wall']:.1f} s / {bare['connect_p99'] * 1000:,.0f} ms", ""))
+    rows.append(("server CPU, sockets open and no message sent", f"{ours['idle_cpu']:.0%}", f"{bare['idle_cpu']:.0%}",
+                 ""))
+    rows.append(("handshakes the server dropped (tried again)", str(ours["retried"]), str(bare["retried"]), ""))
     rows.append(("sockets reached per client message", f"{len(ours['latencies']) / ours['messages']:.0f}",
                  f"{len(bare['latencies']) / bare['messages']:.0f}", ""))
     rows.append(("exceptions in the servers' logs", str(len(ours["server_errors"])), str(len(bare["server_errors"])), ""))
@@ -296,6 +306,7 @@ def main(argv=None) -> int:
                         help="TRIAL: the Redis channel layer's pool size per server (not the platform's setting)")
     parser.add_argument("--redis-capacity", type=int, default=None,
                         help="TRIAL: the Redis channel layer's capacity (not the platform's setting)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (the servers' logs)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (2 sessions, 2 rounds): does it still run?")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -344,7 +355,10 @@ def main(argv=None) -> int:
             finally:
                 clients.stop()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"kept {tmp} (daphne-*.log: the servers' logs)")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     print(f"whole benchmark {time.perf_counter() - begin:.0f} s")
     if wrong:
         print("WRONG: deliveries were missing, messages were refused or the servers logged errors (see above)")

@@ -14,7 +14,8 @@ import os
 import random
 import time
 
-CONNECTING = 25  # websocket handshakes in flight per client process
+CONNECTING = 10  # websocket handshakes in flight per client process
+RETRIES = 2  # a handshake the server dropped (daphne gives up on one not accepted within 5 s) is tried again
 QUIET = 1.0  # seconds without a frame: the connection storm (snapshots, presence) is over
 
 # A socket spec: {"session", "k" (0–11: members first), "role" (member | host | regulator), "cookie",
@@ -49,6 +50,7 @@ class Load:
         self.sockets = {}  # (session index, k) → websocket
         self.expect = {}  # session index → (token, sent_at, set of k still waiting)
         self.latencies, self.errors, self.pending, self.closing = [], [], 0, False
+        self.readers, self.opened = [], []
         self.done = asyncio.Event()
         self.last_frame = time.perf_counter()
 
@@ -95,11 +97,22 @@ class Load:
         times, total = [], sum(len(s["sockets"]) for s in self.sessions)
 
         async def one(session, spec):
+            import aiohttp
+
             async with gate:
                 port, url = self.url(session, spec)
                 start = time.perf_counter()
-                ws = await http.ws_connect(url, headers={"Cookie": spec["cookie"], "Origin": f"http://127.0.0.1:{port}"},
-                                           autoping=True, max_msg_size=0)
+                for attempt in range(RETRIES + 1):
+                    try:
+                        ws = await http.ws_connect(url, headers={"Cookie": spec["cookie"],
+                                                                 "Origin": f"http://127.0.0.1:{port}"},
+                                                   autoping=True, max_msg_size=0)
+                        self.opened.append(ws)
+                        break
+                    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError, aiohttp.WSServerHandshakeError):
+                        if attempt == RETRIES:
+                            raise
+                        self.retried += 1
                 ready = asyncio.get_running_loop().create_future()
                 if self.kind == "echo":
                     ready.set_result(None)
@@ -110,14 +123,20 @@ class Load:
                 if len(times) % 300 == 0 or len(times) == total:
                     print(f"    [client {os.getpid()}] {len(times)}/{total} sockets open", flush=True)
 
-        self.readers = []
+        self.readers, self.opened, self.retried = [], [], 0
         start = time.perf_counter()
-        await asyncio.gather(*(one(s, spec) for s in self.sessions for spec in s["sockets"]))
+        tasks = [asyncio.create_task(one(s, spec)) for s in self.sessions for spec in s["sockets"]]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
         wall = time.perf_counter() - start
         give_up = time.perf_counter() + 120
         while time.perf_counter() - self.last_frame < QUIET and time.perf_counter() < give_up:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
-        return {"connect_wall": wall, "connect": times}
+        return {"connect_wall": wall, "connect": times, "retried": self.retried}
 
     async def round(self, r, window, limit, rng):
         self.latencies, self.expect, self.done = [], {}, asyncio.Event()
@@ -152,9 +171,11 @@ class Load:
 
     async def close(self):
         self.closing = True
-        await asyncio.gather(*(ws.close() for ws in self.sockets.values()), return_exceptions=True)
-        await asyncio.gather(*self.readers, return_exceptions=True)
-        self.sockets = {}
+        await asyncio.gather(*(ws.close() for ws in self.opened), return_exceptions=True)
+        _, stuck = await asyncio.wait(self.readers, timeout=30) if self.readers else (None, [])
+        for task in stuck:
+            task.cancel()
+        self.sockets, self.opened, self.readers = {}, [], []
 
 
 def client_process(pipe, sessions):

@@ -156,7 +156,11 @@ if REDIS_URL:
             # A consumer waits for its next message with a 5-second blocking pop (channels_redis'
             # brpop_timeout); redis-py 8 reads every reply within 5 s by default, so a busy server's
             # late "nothing" killed the consumer with a TimeoutError. Reads get a wider bound.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+            # redis-py 8 caps a pool at 100 connections: 1,200 sockets opening or closing at once in one
+            # process died with MaxConnectionsError (bench/bench_evaluation_socket.py), leaving dead channels
+            # in their groups. One connection per socket at most, with room.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                                  "max_connections": env_int("REDIS_MAX_CONNECTIONS", 2000)}],
                        "prefix": env("CHANNEL_PREFIX", "bzggzy")},
         }
     }

@@ -5,6 +5,7 @@ reconnecting client missed, filtered by audience), and hands each client message
 import asyncio
 import contextlib
 import json
+import random
 from importlib import import_module
 from urllib.parse import parse_qs
 
@@ -63,7 +64,10 @@ class EvaluationSessionConsumer(ProtocolConsumer):
     # Groups live in Redis: a Redis restarted or flushed under a live socket (or a socket open past the
     # group's one-day expiry) would leave it deaf without an error. It joins again this often, and reads
     # what it missed meanwhile from the stored stream.
-    REJOIN_SECONDS = 15
+    # Each re-join costs a database read per socket (1,200 idle sockets at 15 s took a quarter of a CPU in
+    # bench/bench_evaluation_socket.py): a minute, spread by ±25 % so that sockets opened together do not
+    # re-join together.
+    REJOIN_SECONDS = 60
     viewer, joined, present, last_seq, rejoining = None, False, False, None, None
 
     async def __call__(self, scope, receive, send):
@@ -114,7 +118,7 @@ class EvaluationSessionConsumer(ProtocolConsumer):
 
     async def _rejoin(self):
         while True:
-            await asyncio.sleep(self.REJOIN_SECONDS)
+            await asyncio.sleep(self.REJOIN_SECONDS * random.uniform(0.75, 1.25))  # noqa: S311 (timing jitter)
             with contextlib.suppress(Exception):  # Redis down: the layer's receive fails and ends the socket
                 await self.channel_layer.group_add(self.group, self.channel_name)
                 # Through the channel: handlers run one at a time, so the catch-up does not race an event.

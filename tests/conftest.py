@@ -95,6 +95,18 @@ def _clear_cache():
     clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A Redis channel layer holds a receive lock and connection pools bound to the event loop that used
+    them; a consumer of an earlier test (another loop) still waiting in `receive` leaves the lock held, and
+    the next test's consumer fails with "bound to a different event loop". Each test gets its own layer."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
 @pytest.fixture
 def regions(db):
     """The region tree. Migrations create it, but transactional tests flush it: make sure."""
