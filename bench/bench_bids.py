@@ -44,9 +44,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from sealedbid import envelope  # noqa: E402
+from sealedbid.keys import BidderKeys  # noqa: E402
 from tools import bidder as cli  # noqa: E402
-from trading.sealing import envelope  # noqa: E402
-from trading.sealing.keys import BidderKeys  # noqa: E402
 
 MIB = 1 << 20
 SMALL_BID = 64 * 1024

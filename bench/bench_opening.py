@@ -1,4 +1,4 @@
-"""Opening figures (DESIGN §5): 100 sealed bids of 20 MiB each opened by `open_bids`, as the task worker
+"""Opening figures (docs/architecture.md §5): 100 sealed bids of 20 MiB each opened by `open_bids`, as the task worker
 runs it once k custodians have released their shares:
 
 - wall time and MB/s of `trading.actions.opening.open_bids(tender_id)`;
@@ -46,8 +46,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from trading.sealing import envelope  # noqa: E402
-from trading.sealing.keys import BidderKeys  # noqa: E402
+from sealedbid import envelope  # noqa: E402
+from sealedbid.keys import BidderKeys  # noqa: E402
 
 MIB = 1 << 20
 PART_SIZE = 8 * MIB  # what the bidder CLI sends per request
@@ -156,9 +156,9 @@ def submit(tender, user, size):
 
 
 def release_shares(tender, custodians):
+    from sealedbid import ceremony
     from trading.actions.opening import release_share
     from trading.models import TenderCustodian
-    from trading.sealing import ceremony
 
     for custodian in custodians[:THRESHOLD]:
         row = TenderCustodian.objects.get(tender=tender, user=custodian)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from Crypto.PublicKey import RSA  # noqa: E402
 
-from trading.sealing import envelope, keys  # noqa: E402
+from sealedbid import envelope, keys  # noqa: E402
 
 
 def openssl_gcm_mb_per_s(seconds=3) -> float:

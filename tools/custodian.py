@@ -14,29 +14,17 @@ import binascii
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python tools/custodian.py`: make the repository importable
+if __package__ in (None, ""):  # run as `python tools/custodian.py`: make tools/ and sealedbid/ importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.bidder import (  # noqa: E402
-    CliError,
-    add_passphrase_options,
-    new_passphrase,
-    read_key_file,
-    run,
-    say,
-    write_new_file,
-)
-from trading.sealing import ceremony, keys  # noqa: E402
+from sealedbid import ceremony, keys  # noqa: E402
+from tools.bidderkit.common import CliError, say  # noqa: E402
+from tools.bidderkit.common import main as run_main  # noqa: E402
+from tools.bidderkit.keys import add_keygen_command, add_passphrase_options, make_key_file, read_key_file  # noqa: E402
 
 
 def cmd_keygen(args):
-    if args.out.exists():  # before the passphrase prompt and the slow key generation
-        raise CliError(f"{args.out} already exists; choose another name")
-    passphrase = new_passphrase(args)
-    say("generating an RSA-OAEP-3072 custodian key…")
-    custodian = keys.generate_custodian_keys()
-    write_new_file(args.out, keys.dump_key_file(custodian, passphrase))
-    say(f"wrote {args.out} ({'protected by your passphrase' if passphrase else 'NOT protected by a passphrase'})")
+    custodian = make_key_file(args, "an RSA-OAEP-3072 custodian key", keys.generate_custodian_keys)
     say(f"fingerprint: {keys.fingerprint(custodian.encryption)}")
     say("public key to register on the platform:")
     say(keys.public_pem(custodian.encryption))
@@ -58,11 +46,7 @@ def cmd_decrypt_share(args):
 def build_parser():
     parser = argparse.ArgumentParser(prog="custodian.py", description="Key custodian tools for sealed bids.")
     commands = parser.add_subparsers(dest="command", required=True)
-
-    keygen = commands.add_parser("keygen", help="make your custodian key pair")
-    keygen.add_argument("--out", type=Path, required=True, help="new key file (JSON)")
-    add_passphrase_options(keygen, creating=True)
-    keygen.set_defaults(handler=cmd_keygen)
+    add_keygen_command(commands, cmd_keygen, "make your custodian key pair")
 
     decrypt = commands.add_parser("decrypt-share", help="decrypt your share and print it (base64)")
     decrypt.add_argument("--key", type=Path, required=True, help="your custodian key file")
@@ -75,8 +59,7 @@ def build_parser():
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    return run(args.handler, args)
+    return run_main(build_parser(), argv)
 
 
 if __name__ == "__main__":

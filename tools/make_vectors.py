@@ -27,8 +27,8 @@ from Crypto.Cipher import AES  # noqa: E402
 from Crypto.Hash import SHA256  # noqa: E402
 from Crypto.Signature import DSS  # noqa: E402
 
-from trading.sealing import ceremony, envelope, keys  # noqa: E402
-from trading.sealing.keys import unb64  # noqa: E402
+from sealedbid import ceremony, envelope, keys  # noqa: E402
+from sealedbid.keys import unb64  # noqa: E402
 
 VECTORS = Path(__file__).resolve().parent.parent / "docs" / "sealed-bid-vectors.json"
 NEGATIVE_VECTORS = VECTORS.with_name("sealed-bid-negative-vectors.json")

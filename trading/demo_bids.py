@@ -17,13 +17,21 @@ from django.conf import settings
 
 from accounts import actions as account_actions
 from accounts.models import PublicKey, User
+from sealedbid import ceremony
+from sealedbid.envelope import PlainFile, seal
+from sealedbid.keys import (
+    BidderKeys,
+    CustodianKeys,
+    KeyFileError,
+    dump_key_file,
+    fingerprint,
+    load_key_file,
+    public_pem,
+)
 
 from . import actions
 from .actions import opening
 from .models import Tender, TenderCustodian
-from .sealing import ceremony
-from .sealing.envelope import PlainFile, seal
-from .sealing.keys import BidderKeys, CustodianKeys, KeyFileError, dump_key_file, fingerprint, load_key_file, public_pem
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo" / "keys"
 CUSTODIANS = ["custodian1", "custodian2", "custodian3", "custodian4", "custodian5"]

@@ -1,5 +1,5 @@
 // A SealingError (sealing.js) as a sentence a person can act on, in the page's language. The texts come
-// from the page's JSON messages (trading/sealing/messages.py: sealing_texts); they name the kind of file
+// from the page's JSON messages (trading/sealing_messages.py: sealing_texts); they name the kind of file
 // the person chose ("this is a bidder key file, not a key custodian's key file").
 import { SealingError } from "./sealing.js";
 
@@ -39,7 +39,7 @@ function plain(value) {
 /**
  * The bid letter as the tender's bid form showed it: [label, shown value] per field of the form, in its
  * order, money in yuan (¥11,800,000.00); members the form does not know follow under their own key.
- * Same as trading/sealing/letter.py (the CLI's self-check).
+ * Same as sealedbid/letter.py (the CLI's self-check).
  */
 export function letterLines(letter, fields) {
   const lines = [];

@@ -1,5 +1,5 @@
 // Sealed bids (sealed-bid/1) in the browser, with WebCrypto only: keys, key files, sealing, self-check,
-// custodian shares. Same format as trading/sealing/*.py; the contract is docs/sealed-bid-format.md.
+// custodian shares. Same format as sealedbid/*.py; the contract is docs/sealed-bid-format.md.
 // Large files are read 1 MiB slice by slice (Blob.slice), so a gigabyte bid never sits in memory.
 
 const subtle = globalThis.crypto.subtle;

@@ -6,12 +6,15 @@ autouse fixtures of tests/conftest.py, which touch Django settings and cache, ar
 
 import io
 import json
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from Crypto.PublicKey import RSA
 
-from trading.sealing import envelope, keys
+from sealedbid import envelope, keys
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "docs" / "sealed-bid-vectors.json"
@@ -86,3 +89,32 @@ def open_bytes(data, private_key, which="opening", **kwargs):
     contents = {entry["name"]: stream.read() for entry, stream in opened.files()}
     assert opened.verified
     return opened.manifest, contents
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup):
+    """The platform over real HTTP, for the tests that need Django (test_cli_submit.py,
+    test_standalone_cli.py): daphne serving `config.asgi` in a thread of the test process, on the test
+    database. Session scope: Twisted's reactor runs once per process, so every module shares it."""
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from twisted.internet import reactor
+
+    from config.asgi import application
+
+    daphne = Server(
+        application=application,
+        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
+        signal_handlers=False,
+        verbosity=0,
+    )
+    thread = threading.Thread(target=daphne.run, name="daphne", daemon=True)
+    thread.start()
+    give_up = time.monotonic() + 20
+    while not daphne.listening_addresses:
+        assert thread.is_alive() and time.monotonic() < give_up, "daphne did not start"
+        time.sleep(0.05)
+    host, port = daphne.listening_addresses[0]
+    yield SimpleNamespace(url=f"http://{host}:{port}", host=host, port=port)
+    reactor.callFromThread(reactor.stop)
+    thread.join(timeout=10)

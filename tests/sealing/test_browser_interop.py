@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from ledger.canonical import canonical_json
+from sealedbid import ceremony, envelope, keys
 from tests.sealing.conftest import ROOT
-from trading.sealing import ceremony, envelope, keys
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from Crypto.PublicKey import RSA
 
-from trading.sealing import ceremony, keys
-from trading.sealing.ceremony import InsufficientShares, WrongShares
+from sealedbid import ceremony, keys
+from sealedbid.ceremony import InsufficientShares, WrongShares
 
 TENDER = "BZ-2025-GC-0042"
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from sealedbid import ceremony, envelope, keys
 from tests.sealing.conftest import ROOT
-from trading.sealing import ceremony, envelope, keys
 
 
 def cli(tool, *args, cwd):

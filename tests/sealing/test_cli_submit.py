@@ -1,6 +1,7 @@
 """`tools/bidder.py submit | status | verify-receipt | withdraw` against a live platform.
 
-The server is daphne serving `config.asgi` in a thread of the test process, on the test database:
+The server is daphne serving `config.asgi` in a thread of the test process, on the test database
+(the `server` fixture of tests/sealing/conftest.py):
 in the same process (not forked as in tests/e2e), so that per-test settings (PKI_DIR, MEDIA_ROOT)
 and a spy on the upload action reach it (but never time-machine: see close_bidding). The tests are
 transactional: the server's threads see committed rows only. The CLI runs as a bidder runs it, in a subprocess, except where a
@@ -27,12 +28,13 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.errors import DomainError
+from sealedbid import keys
 from tests.sealing.conftest import ROOT
 from tests.trading.bidding import bidder_with_keys, published_tender
 from tools import bidder as bidder_cli
+from tools.bidderkit import api as bidder_api
 from trading import bidstore
 from trading.models import Bid, BidUpload
-from trading.sealing import keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,33 +65,6 @@ def _calendar(transactional_db):
 
     if not CalendarYear.objects.exists():
         seed_from_package(CalendarDay, CalendarYear)
-
-
-@pytest.fixture(scope="module")
-def server(django_db_setup):
-    """The platform over real HTTP: daphne in a thread (a reactor runs once per process: module scope)."""
-    from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
-    from twisted.internet import reactor
-
-    from config.asgi import application
-
-    daphne = Server(
-        application=application,
-        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
-        signal_handlers=False,
-        verbosity=0,
-    )
-    thread = threading.Thread(target=daphne.run, name="daphne", daemon=True)
-    thread.start()
-    give_up = time.monotonic() + 20
-    while not daphne.listening_addresses:
-        assert thread.is_alive() and time.monotonic() < give_up, "daphne did not start"
-        time.sleep(0.05)
-    host, port = daphne.listening_addresses[0]
-    yield SimpleNamespace(url=f"http://{host}:{port}", host=host, port=port)
-    reactor.callFromThread(reactor.stop)
-    thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -450,7 +425,7 @@ def test_a_part_cut_off_mid_body_leaves_nothing_and_the_next_run_completes(serve
 def test_a_transient_server_error_is_retried_after_asking_where_to_resume(
     server, tender, token, sealed, parts, monkeypatch, capsys
 ):
-    monkeypatch.setattr(bidder_cli, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(bidder_api, "BACKOFF_BASE", 0.01)
     failed = []
 
     def unavailable_once(offset):
@@ -528,7 +503,7 @@ def test_a_finalize_whose_answer_is_lost_is_not_repeated_the_receipt_is_fetched(
 ):
     from trading import actions
 
-    monkeypatch.setattr(bidder_cli, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(bidder_api, "BACKOFF_BASE", 0.01)
     real = actions.finalize_upload
     calls = []
 

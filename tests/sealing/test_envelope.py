@@ -14,10 +14,10 @@ from Crypto.PublicKey import RSA
 from Crypto.Signature import DSS
 
 from ledger.canonical import canonical_json
+from sealedbid import envelope, keys
+from sealedbid.envelope import EnvelopeError
 from tests.sealing.conftest import LETTER, open_bytes, seal_bytes
 from tools.make_vectors import Drbg
-from trading.sealing import envelope, keys
-from trading.sealing.envelope import EnvelopeError
 
 FILES = [("技术标.pdf", os.urandom(3000)), ("empty.txt", b""), ("报价.xlsx", os.urandom(1500))]
 

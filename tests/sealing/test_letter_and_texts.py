@@ -4,10 +4,10 @@ import re
 
 from django.utils import translation
 
+from sealedbid import letter
 from tests.sealing.conftest import ROOT
 from trading.rules import STANDARD_BID_LETTER_FIELDS
-from trading.sealing import letter
-from trading.sealing.messages import sealing_texts
+from trading.sealing_messages import sealing_texts
 
 
 def test_money_is_shown_in_yuan_with_thousands_separators():

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
+from sealedbid import envelope, keys
 from tests.sealing.conftest import ROOT, seal_bytes
 from tools.make_vectors import python_outcomes
-from trading.sealing import envelope, keys
 
 NEGATIVE = ROOT / "docs" / "sealed-bid-negative-vectors.json"
 

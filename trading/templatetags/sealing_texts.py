@@ -7,7 +7,7 @@ A template tag rather than a view's context, so that the keys page (accounts) ne
 from django import template
 from django.utils.html import json_script
 
-from trading.sealing.messages import sealing_texts as texts
+from trading.sealing_messages import sealing_texts as texts
 
 register = template.Library()
 

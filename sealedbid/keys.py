@@ -20,7 +20,7 @@ from Crypto.Protocol.KDF import PBKDF2
 from Crypto.PublicKey import ECC, RSA
 from Crypto.Random import get_random_bytes
 
-from ledger.canonical import canonical_json
+from .canonical import canonical_json
 
 KEY_FILE_FORMAT = "sealed-bid-key/1"
 RSA_BITS = 3072

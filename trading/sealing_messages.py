@@ -1,8 +1,9 @@
 """What a person reads when sealing, a self-check, a key file or a share fails: translated texts for the
 pages (bid panel, keys page, opening hall), keyed by the stable codes of docs §8.
 
-The one module of trading.sealing that uses Django (translations); only the `{% sealing_texts %}` tag
-(trading/templatetags/sealing_texts.py) imports it, never the CLIs. static/js/sealing-text.js turns a
+The Django part of the sealed-bid format (translations), kept out of the Django-free library
+sealedbid/; only the `{% sealing_texts %}` tag (trading/templatetags/sealing_texts.py) imports it,
+never the CLIs. static/js/sealing-text.js turns a
 SealingError into one of these sentences.
 """
 

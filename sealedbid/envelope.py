@@ -22,8 +22,7 @@ from Crypto.Hash import SHA256
 from Crypto.Random import get_random_bytes
 from Crypto.Signature import DSS
 
-from ledger.canonical import canonical_json
-
+from .canonical import canonical_json
 from .keys import (
     BidderKeys,
     b64,

@@ -14,8 +14,7 @@ from Crypto.Protocol.SecretSharing import Shamir
 from Crypto.PublicKey import RSA
 from Crypto.Random import get_random_bytes
 
-from ledger.canonical import canonical_json
-
+from .canonical import canonical_json
 from .keys import RSA_BITS, b64, fingerprint, load_public_key, oaep, public_pem, unb64
 
 CEREMONY_FORMAT = "sealed-bid-opening-key/1"
