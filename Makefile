@@ -35,6 +35,7 @@ run: install messages
 	$(LOCAL) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(LOCAL) $(BIN)/python manage.py init_pki
 	$(LOCAL) $(BIN)/python manage.py load_demo
+	$(LOCAL) $(BIN)/python manage.py load_demo_green
 	$(LOCAL) $(BIN)/python manage.py load_demo_experts
 	$(LOCAL) $(BIN)/python manage.py load_demo_session
 	$(LOCAL) $(BIN)/python manage.py scan_alerts

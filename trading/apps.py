@@ -7,4 +7,4 @@ class TradingConfig(AppConfig):
     verbose_name = _("Trading")
 
     def ready(self):
-        from . import policies  # noqa: F401
+        from . import policies, policies_green  # noqa: F401

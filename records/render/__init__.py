@@ -11,6 +11,7 @@ from .base import LedgerAnchor, Rendered, Slot
 from .data import DataError, to_jsonable
 from .draw_record import DrawRecord, render_draw_record
 from .evaluation_report import EvaluationReport, render_evaluation_report
+from .green_summary import GreenChannelSummary, render_green_summary
 from .opening_record import OpeningRecord, render_opening_record
 from .receipt import BidReceipt, render_bid_receipt
 
@@ -18,10 +19,11 @@ RENDERERS = {
     "bid_receipt": render_bid_receipt,
     "draw_record": render_draw_record,
     "evaluation_report": render_evaluation_report,
+    "green_channel_summary": render_green_summary,
     "opening_record": render_opening_record,
 }
 DATA_CLASSES = {"bid_receipt": BidReceipt, "draw_record": DrawRecord, "evaluation_report": EvaluationReport,
-                "opening_record": OpeningRecord}
+                "green_channel_summary": GreenChannelSummary, "opening_record": OpeningRecord}
 
 
 def render(kind, data, *, anchor: LedgerAnchor, watermark="") -> Rendered:
