@@ -198,6 +198,29 @@ def expert_favour():
     return findings
 
 
+# --- (6) objections to the tender documents answered late (实施条例 art. 22; 政府采购法 art. 53) ----
+
+def late_objection_answers(now=None):
+    """Objections answered after answer_due (answered_late), or still unanswered past it. One alert per
+    objection: a later late answer of an overdue one adds nothing (the evidence shows the first scan)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from trading.models import Objection
+
+    now = now or timezone.now()
+    late = Objection.objects.filter(Q(answered_late=True) | Q(answered_at__isnull=True, answer_due__lt=now))
+    findings = []
+    for o in late.select_related("tender__region", "organization").order_by("id"):
+        findings.append(_finding(Alert.Rule.LATE_ANSWER, f"{o.tender.code}:objection:{o.pk}", o.tender, {
+            "objection": o.pk, "organization": o.organization.name, "raised_at": o.raised_at.isoformat(),
+            "answer_due": o.answer_due.isoformat(),
+            "answered_at": o.answered_at.isoformat() if o.answered_at else None,
+            "procurement": o.tender.category == "procurement",
+        }))
+    return findings
+
+
 # --- running the rules ----------------------------------------------------------------------------
 
 TENDER_RULES = [("same_file", same_files), ("prices", prices), ("shared_contact", shared_contacts),
@@ -233,6 +256,9 @@ def scan(tenders=None, out=None):
     new = store(expert_favour())
     total += len(new)
     say(f"expert_favour: {len(new)} new")
+    new = store(late_objection_answers())
+    total += len(new)
+    say(f"late_answer: {len(new)} new")
     say(f"done: {total} new alerts")
     return total
 

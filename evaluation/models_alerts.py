@@ -14,6 +14,7 @@ class Alert(models.Model):
         SHARED_CONTACT = "shared_contact", _("Bidders sharing a phone or e-mail")
         EXPERT_FAVOUR = "expert_favour", _("Expert favouring one bidder across tenders")
         OFF_HOURS = "off_hours", _("Staff acting outside working hours before the deadline")
+        LATE_ANSWER = "late_answer", _("Objection to the tender documents answered late or not at all")
 
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     # What the finding is about, stable across scans (e.g. "T-1:sha:<hex>"): reruns find the same row.

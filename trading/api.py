@@ -80,7 +80,11 @@ class TenderViewSet(IdLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         tender = actions.create_tender(actor=request.user, project_id=project_id, **terms)
         return self._detail(tender.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TenderTermsSerializer, responses=TenderDetailSerializer)
+    @extend_schema(request=TenderTermsSerializer, responses=TenderDetailSerializer, description=(
+        "Edit a draft or returned tender; the legal rules are checked again (docs/legal-periods.md). A date "
+        "beyond TENDER_MAX_HORIZON_DAYS from now: 400 `date_out_of_range`. A published tender's own tenderer "
+        "gets 403 `tender_published_use_amendment`: its terms change only by an amendment "
+        "(POST /api/tenders/{id}/amendments/)."))
     def partial_update(self, request, pk=None):
         data = TenderTermsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -159,5 +163,6 @@ class ObjectionViewSet(IdLookupMixin, viewsets.GenericViewSet):
     def answer(self, request, pk=None):
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        objection = actions.answer_objection(actor=request.user, objection_id=pk, answer=data.validated_data["answer"])
+        objection = actions.answer_objection(actor=request.user, objection_id=pk, answer=data.validated_data["answer"],
+                                             amends_documents=data.validated_data["amends_documents"])
         return Response(ObjectionSerializer(objection).data)

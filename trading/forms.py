@@ -138,6 +138,12 @@ class TenderForm(forms.Form):
     anonymous_technical = forms.BooleanField(
         label=_("Anonymous technical review (暗标): bidders appear as codes until the scores lock"), required=False)
 
+    def __init__(self, *args, category=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if category == Category.PROCUREMENT:
+            # 政府采购法实施条例 art. 33: a procurement tender states its budget (预算金额) there.
+            self.fields["estimated_price"].label = _("Budget (yuan)")
+
     def clean_criteria(self):
         return parse_criteria(self.cleaned_data.get("criteria"))
 
@@ -221,6 +227,10 @@ class NewTenderForm(TenderForm):
 
     field_order = ["project_name", "region", "category"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["estimated_price"].label = _("Estimated price, or budget for government procurement (yuan)")
+
 
 class AmendmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Amendment.Kind.choices)
@@ -251,6 +261,20 @@ class PortalFilterForm(forms.Form):
 
 
 class CalendarDayForm(forms.Form):
+    """One day of the State Council's yearly arrangement (a bridged day off or a make-up working day)."""
+
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     is_workday = forms.BooleanField(label=_("Make-up working day (leave unticked for a holiday)"), required=False)
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
+
+    def clean(self):
+        from .calendar import holiday_name
+
+        data = super().clean()
+        day = data.get("date")
+        if day and data.get("is_workday") and holiday_name(day):
+            raise forms.ValidationError(
+                _("%(day)s is a statutory holiday (%(name)s): it cannot be a make-up working day."),
+                params={"day": day.isoformat(), "name": holiday_name(day)},
+            )
+        return data

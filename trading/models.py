@@ -163,6 +163,12 @@ class Objection(models.Model):
     answer_due = models.DateTimeField(_("answer due"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # An answer after answer_due is accepted but flagged (and shown to regulators as an alert).
+    answered_late = models.BooleanField(_("answered late"), default=False)
+    # The amendment the answer was issued as, when it changed the documents or had to set a new deadline.
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("amendment")
+    )
 
     class Meta:
         ordering = ["raised_at", "id"]
@@ -190,17 +196,52 @@ class CalendarDay(models.Model):
 
 
 class CalendarYear(models.Model):
-    """A year whose holidays and make-up working days are loaded."""
+    """A year whose State Council arrangement is complete: confirmed by city staff by an explicit act
+    (trading.actions.confirm_calendar_year), or seeded from `chinese-calendar` (up to 2026). Entering a
+    single CalendarDay never creates one. Without it, periods in that year count the statutory floor
+    and weekends only and are provisional (trading/calendar.py)."""
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     source = models.CharField(_("source"), max_length=100)
-    loaded_at = models.DateTimeField(auto_now_add=True)
+    loaded_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["year"]
 
     def __str__(self):
         return str(self.year)
+
+
+class CalendarFlag(models.Model):
+    """A published tender whose documents window or bidding period became too short when a year's
+    holiday arrangement was confirmed: shown to its staff until they act (an amendment moves the dates)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="calendar_flags")
+    year = models.PositiveSmallIntegerField(_("year"))
+    code = models.CharField(max_length=40)  # rules.check_schedule's code: which period is too short
+    earliest = models.DateField()  # the earliest lawful end of that period under the confirmed calendar
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "year", "code"], name="unique_calendar_flag")]
+
+    def __str__(self):
+        return f"{self.tender_id} {self.year} {self.code}"
+
+    @property
+    def message(self):
+        if self.code == "documents_window_too_short":
+            text = _("With the %(year)s holiday arrangement the documents window is too short: documents must "
+                     "stay available until the end of %(day)s (Regulations on the Implementation of the "
+                     "Bidding Law, art. 16). Issue an amendment.")
+        else:
+            text = _("With the %(year)s holiday arrangement the bidding period is too short: the earliest bid "
+                     "deadline is %(day)s (Bidding Law, art. 24). Issue an amendment that moves the deadline.")
+        return text % {"year": self.year, "day": self.earliest.isoformat()}
 
 
 class TenderCustodian(models.Model):
@@ -226,7 +267,7 @@ class TenderCustodian(models.Model):
 
 
 class OpeningKey(models.Model):
-    """The public result of the opening-key ceremony (trading.sealing.ceremony): the public key and
+    """The public result of the opening-key ceremony (sealedbid.ceremony): the public key and
     the private key encrypted under K, which only k custodians together can rebuild."""
 
     tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="opening_key")
@@ -433,3 +474,4 @@ class DocumentRead(models.Model):
 
     def __str__(self):
         return f"{self.file} read by {self.user}"
+from .models_green import GreenChannelRequest, GreenNote, Milestone  # noqa: E402, F401

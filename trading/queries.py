@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import rules
 from .models import Bid, Objection, Tender
 
 PUBLIC_STATUSES = [s for s in Tender.Status.values if s not in ("draft", "submitted", "returned")]
@@ -23,8 +24,7 @@ STAGES = {
 }
 
 
-PAUSE_REASON = _("An objection to the tender documents awaits the tenderer's answer: the procedure is "
-                 "paused until it is answered (Regulations, art. 22).")
+PAUSE_REASON = rules.suspension_reason("works")  # a procurement tender's reason cites its own law
 LIVE = ("published", "closed")
 
 
@@ -62,8 +62,11 @@ def stage_of(tender, now=None):
     return tender.status
 
 
-def pause_reason(stage):
-    return PAUSE_REASON if stage == "paused" else None
+def pause_reason(stage, tender=None):
+    """Why the tender is suspended (实施条例 art. 22; for procurement, the procurement law), or None."""
+    if stage != "paused":
+        return None
+    return rules.suspension_reason(tender.category if tender is not None else "works")
 
 
 def stage_filter(stage, now=None):

@@ -1,9 +1,12 @@
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.ids import IdField
 
+from . import rules
 from .evaluation_terms import BENCHMARKS, KEYS, MAX_NAME, MAX_QUALIFICATION, with_defaults
 from .models import Amendment, Category, EvaluationMethod, Objection, Project, Tender, TenderDocument
 from .queries import pause_reason, stage_of
@@ -82,6 +85,7 @@ class TenderListSerializer(serializers.ModelSerializer):
     region = RegionField()
     stage = serializers.SerializerMethodField()
     pause_reason = serializers.SerializerMethodField()
+    suspended = serializers.SerializerMethodField()
     opening_at = serializers.DateTimeField(source="bid_deadline")
 
     class Meta:
@@ -95,6 +99,7 @@ class TenderListSerializer(serializers.ModelSerializer):
             "status",
             "stage",
             "pause_reason",
+            "suspended",
             "estimated_price_fen",
             "bid_deadline",
             "opening_at",
@@ -106,8 +111,14 @@ class TenderListSerializer(serializers.ModelSerializer):
         return stage_of(tender)
 
     def get_pause_reason(self, tender) -> str | None:
-        reason = pause_reason(stage_of(tender))
+        """Why the tender is suspended, citing the law of its kind; null when it is not."""
+        reason = pause_reason(stage_of(tender), tender)
         return str(reason) if reason else None
+
+    def get_suspended(self, tender) -> bool:
+        """True while an objection to the documents is unanswered: no bid is finalized and the opening
+        does not start (实施条例 art. 22; for procurement, 政府采购法 art. 53)."""
+        return stage_of(tender) == "paused"
 
 
 class TenderDetailSerializer(TenderListSerializer):
@@ -190,6 +201,22 @@ class BidLetterFieldSerializer(serializers.Serializer):
     required = serializers.BooleanField(default=True)
 
 
+class TenderDateTimeField(serializers.DateTimeField):
+    """A tender date: beyond the horizon (rules.check_dates_in_range; the actions check the whole window,
+    after telling a past deadline as `date_in_past`), or beyond what a datetime can hold once moved to
+    local time, it is refused with the stable code `date_out_of_range`."""
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except serializers.ValidationError as exc:
+            if "overflow" not in exc.get_codes():
+                raise
+            moment = datetime.datetime.max.replace(tzinfo=datetime.UTC)  # refused just below, with its field
+        rules.check_dates_in_range(past=False, **{self.field_name: moment})
+        return moment
+
+
 class TenderTermsSerializer(serializers.Serializer):
     """Input shape of a tender's terms; the legal rules are checked by the actions."""
 
@@ -198,10 +225,11 @@ class TenderTermsSerializer(serializers.Serializer):
     venue = serializers.CharField(max_length=200)
     estimated_price_fen = serializers.IntegerField(min_value=1, max_value=10**15)
     bid_security_fen = serializers.IntegerField(min_value=0, max_value=10**15, required=False)
-    documents_from = serializers.DateTimeField()
-    documents_until = serializers.DateTimeField()
-    bid_deadline = serializers.DateTimeField(help_text=_("Also the opening time (Bidding Law, art. 34)."))
-    opening_at = serializers.DateTimeField(required=False, help_text=_("If given, must equal bid_deadline."))
+    # Every date within TENDER_MAX_HORIZON_DAYS of now (error code date_out_of_range).
+    documents_from = TenderDateTimeField()
+    documents_until = TenderDateTimeField()
+    bid_deadline = TenderDateTimeField(help_text=_("Also the opening time."))
+    opening_at = TenderDateTimeField(required=False, help_text=_("If given, must equal bid_deadline."))
     evaluation_method = serializers.ChoiceField(choices=EvaluationMethod.choices)
     criteria = CriterionSerializer(many=True, required=False)
     evaluation_terms = EvaluationTermsField(required=False, allow_null=True)
@@ -226,12 +254,17 @@ class AmendmentInputSerializer(serializers.Serializer):
 class ObjectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Objection
-        fields = ["id", "tender", "text", "raised_at", "answer_due", "answer", "answered_at"]
-        read_only_fields = ["id", "tender", "raised_at", "answer_due", "answer", "answered_at"]
+        fields = ["id", "tender", "text", "raised_at", "answer_due", "answer", "answered_at", "answered_late",
+                  "amendment"]
+        read_only_fields = ["id", "tender", "raised_at", "answer_due", "answer", "answered_at", "answered_late",
+                            "amendment"]
 
 
 class AnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=5000)
+    # The answer changes the documents in a way that may affect bids: issued as an amendment, the
+    # deadline moves by 实施条例 art. 21 (procurement: 政府采购法实施条例 art. 31).
+    amends_documents = serializers.BooleanField(default=False)
 
 
 class UploadSerializer(serializers.Serializer):

@@ -46,9 +46,12 @@ def test_twenty_days_end_on_the_working_day_after_national_day(tongjiang_tendere
                      documents_until=at(2026, 9, 20), bid_deadline=at(2026, 10, 7, 23, 59))
     assert "2026-10-08" in str(error.message)
     assert "第二十四条" in str(error.message)
+    # 00:00 of 8 Oct is 24:00 of 7 Oct (民法典 art. 203, rules.day_of): the first instant of 8 Oct is 00:00:01.
+    _refused("bidding_period_too_short", tongjiang_tenderer, documents_from=start,
+             documents_until=at(2026, 9, 20), bid_deadline=at(2026, 10, 8, 0, 0))
     tender = _create(tongjiang_tenderer, documents_from=start, documents_until=at(2026, 9, 20),
-                     bid_deadline=at(2026, 10, 8, 0, 0))
-    assert tender.bid_deadline == at(2026, 10, 8)
+                     bid_deadline=at(2026, 10, 8, 0, 0, 1))
+    assert tender.bid_deadline == at(2026, 10, 8, 0, 0, 1)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -58,7 +61,7 @@ def test_twenty_days_on_ordinary_days(tongjiang_tenderer):
     _refused("bidding_period_too_short", tongjiang_tenderer, documents_from=start,
              documents_until=at(2026, 9, 15), bid_deadline=at(2026, 9, 27, 23, 59, 59))
     _create(tongjiang_tenderer, documents_from=start, documents_until=at(2026, 9, 15),
-            bid_deadline=at(2026, 9, 28, 0, 0))
+            bid_deadline=at(2026, 9, 28, 0, 0, 1))  # 00:00 itself is 24:00 of 27 Sep (rules.day_of)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -113,7 +116,7 @@ def test_an_amendment_with_fifteen_days_left_keeps_the_deadline_one_day_later_mo
         first = actions.issue_amendment(actor=tongjiang_tenderer, tender_id=tender.pk, kind="clarification",
                                         text="澄清一", affects_bids=True)
     assert first.new_deadline is None
-    with time_machine.travel(at(2026, 10, 6, 0, 0), tick=False):
+    with time_machine.travel(at(2026, 10, 6, 0, 0, 1), tick=False):  # 00:00 itself is 24:00 of 5 Oct
         second = actions.issue_amendment(actor=tongjiang_tenderer, tender_id=tender.pk, kind="amendment",
                                          text="修改一", affects_bids=True)
     tender.refresh_from_db()
@@ -148,7 +151,8 @@ def test_objections_until_ten_days_before_the_deadline(tongjiang_tenderer, tongj
         objection = actions.raise_objection(actor=bidder, tender_id=tender.pk, text="技术参数有倾向性")
     # Raised on 10 Oct: the answer is due within 3 days, by the end of 13 Oct.
     assert objection.answer_due == at(2026, 10, 14, 0, 0)
-    with time_machine.travel(at(2026, 10, 11, 0, 0), tick=False), pytest.raises(DomainError) as info:
+    # 00:00 of 11 Oct is 24:00 of 10 Oct (docs/legal-periods.md): the first instant past it is too late.
+    with time_machine.travel(at(2026, 10, 11, 0, 0, 1), tick=False), pytest.raises(DomainError) as info:
         actions.raise_objection(actor=bidder, tender_id=tender.pk, text="太晚了")
     assert info.value.code == "objection_too_late"
     assert "第二十二条" in str(info.value.message)

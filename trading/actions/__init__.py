@@ -1,4 +1,4 @@
-"""Trading actions: every state change of projects, tenders and bids (DESIGN §3).
+"""Trading actions: every state change of projects, tenders and bids (docs/architecture.md §2).
 
 Split by subject to keep files readable; import from here: `from trading import actions`.
 """
@@ -10,6 +10,12 @@ from .bids import (  # noqa: F401
     receive_part,
     withdraw_bid,
 )
+from .calendar import (  # noqa: F401
+    calendar_flags,
+    confirm_calendar_year,
+    missing_calendar_years,
+    set_calendar_day,
+)
 from .tenders import (  # noqa: F401
     access_tender,
     add_document,
@@ -19,11 +25,9 @@ from .tenders import (  # noqa: F401
     create_project,
     create_tender,
     issue_amendment,
-    missing_calendar_years,
     raise_objection,
     record_clock_stages,
     return_tender,
-    set_calendar_day,
     set_custodians,
     submit_tender,
     update_tender,

@@ -1,4 +1,4 @@
-"""Sealed-bid actions: resumable upload, finalize with a signed receipt, withdraw (DESIGN §5).
+"""Sealed-bid actions: resumable upload, finalize with a signed receipt, withdraw (docs/architecture.md §5).
 
 The server never sees a bid's content: it checks the envelope's structure and the bidder's signature,
 stamps the server's time, and refuses anything after the deadline (电子招标投标办法)."""
@@ -13,16 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actions import check_organization_verified
+from accounts.background import enqueue
 from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.models import PublicKey
 from accounts.permissions import check
 from ledger import chain
 from ledger.canonical import utc_iso
+from sealedbid.envelope import EnvelopeError, check_structure
 
-from .. import bidstore, sealed_log
+from .. import bidstore, rules, sealed_log
 from ..models import Bid, BidUpload, Tender
 from ..receipts import RECEIPT_FORMAT, sign_receipt
-from ..sealing.envelope import EnvelopeError, check_structure
 
 PART_SIZE = 8 * 1024 * 1024
 # Unfinished uploads one bidder may hold per tender: a resumed upload plus a fresh one is enough, and
@@ -41,6 +42,11 @@ def new_receipt_no():
 
 def _deadline_passed(tender, now):
     return now >= tender.bid_deadline
+
+
+def _suspended(tender):
+    """An objection to the documents is unanswered: no bid is finalized (实施条例 art. 22); uploads go on."""
+    return tender.objections.filter(answered_at__isnull=True).exists()
 
 
 def _refuse_deadline():
@@ -187,6 +193,8 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         refusal = None
         if _deadline_passed(tender, now):
             refusal = _refuse_deadline()
+        elif _suspended(tender):
+            refusal = rules.tender_suspended(tender.category)
         elif upload.received != upload.declared_size:
             refusal = DomainError("incomplete_upload", _("The upload is incomplete: %(got)s of %(size)s bytes.")
                                   % {"got": upload.received, "size": upload.declared_size}, received=upload.received,
@@ -210,7 +218,7 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         if refusal is not None:
             transaction.set_rollback(True)
     if refusal is not None:
-        if refusal.code == "incomplete_upload":
+        if refusal.code in ("incomplete_upload", "tender_suspended"):
             raise refusal  # finalize came too early: the upload stays open, nothing received is lost
         _refuse_upload(upload, refusal.code, actor)
         raise refusal
@@ -221,6 +229,8 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         now = timezone.now()
         if _deadline_passed(tender, now):
             raise _refuse_deadline()
+        if _suspended(tender):  # an objection raised meanwhile (it takes the tender's lock too)
+            raise rules.tender_suspended(tender.category)
         _check_open(upload)
         previous = list(Bid.objects.select_for_update().filter(tender=tender, organization_id=upload.organization_id,
                                                                status=Bid.Status.SUBMITTED))
@@ -305,9 +315,7 @@ def close_bidding(tender):
 
 
 def _schedule_upload_sweep(tender_id):
-    from ..tasks import expire_uploads_task
-
-    expire_uploads_task.using(run_after=timezone.now() + UPLOAD_SWEEP_DELAY).enqueue(tender_id)
+    enqueue("trading.expire_uploads", tender_id, run_after=timezone.now() + UPLOAD_SWEEP_DELAY)
 
 
 def expire_uploads(tender, *, skip_locked=False):

@@ -1,4 +1,4 @@
-"""The remote opening (不见面开标, DESIGN §5): the hall, key release, decryption, 唱标, confirmations.
+"""The remote opening (不见面开标, docs/architecture.md §5): the hall, key release, decryption, 唱标, confirmations.
 
 Every step is logged and numbered in the hall's event stream (realtime.events.append_stream_event),
 so every attendee, on any ASGI process, sees the same events in the same order."""
@@ -12,12 +12,15 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.background import enqueue
 from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.permissions import check
 from ledger import chain
 from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import append_stream_event
+from sealedbid import ceremony
+from sealedbid.envelope import EnvelopeError, open_envelope
 
 from .. import bidstore
 from ..models import (
@@ -30,8 +33,6 @@ from ..models import (
     Tender,
     TenderCustodian,
 )
-from ..sealing import ceremony
-from ..sealing.envelope import EnvelopeError, open_envelope
 
 MIN_BIDS = 3  # 招标投标法 art. 28; 实施条例 art. 44
 MAX_TEXT_CHARS = 2000  # an objection or an answer; the hall's socket also bounds whole messages
@@ -80,6 +81,10 @@ def start_opening(tender_id, now=None):
     with transaction.atomic():
         tender = _locked_tender(tender_id)
         if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or now < tender.bid_deadline:
+            return tender
+        if tender.objections.filter(answered_at__isnull=True).exists():
+            # Suspended (实施条例 art. 22): the deadline does not pass into the opening; the answer sets a
+            # new deadline (rules.resumed_deadline).
             return tender
         from .bids import close_bidding
 
@@ -210,9 +215,7 @@ def _accept_share(actor, tender, custodian, share, index, record, now):
 
 
 def _enqueue_open_bids(tender_id):
-    from ..tasks import open_bids_task
-
-    open_bids_task.enqueue(tender_id)
+    enqueue("trading.open_bids", tender_id)
 
 
 def open_bids(tender_id, progress_every=8 * 1024 * 1024):
@@ -456,9 +459,7 @@ def close_opening(*, actor, tender_id):
 
 
 def _enqueue_record(tender_id):
-    from ..tasks import opening_record_task
-
-    opening_record_task.enqueue(tender_id)
+    enqueue("trading.opening_record", tender_id)
 
 
 def read_opened_file(*, actor, file_id):

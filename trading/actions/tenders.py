@@ -1,4 +1,4 @@
-"""Tender actions: every state change of projects and tenders, each with its ledger entry (DESIGN §3, §4)."""
+"""Tender actions: every state change of projects and tenders, each with its ledger entry (docs/architecture.md §2, §4)."""
 
 import base64
 
@@ -6,21 +6,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.background import enqueue
 from accounts.errors import DomainError, NotFound
 from accounts.models import Region
-from accounts.permissions import check
+from accounts.permissions import can, check
 from ledger import chain
 from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import send_event_on_commit
 
 from .. import evaluation_terms, rules
-from ..calendar import Calendar, local_date
 from ..files import check_document
 from ..models import (
     Amendment,
-    CalendarDay,
-    CalendarYear,
     Category,
     Objection,
     OpeningKey,
@@ -111,7 +109,7 @@ def create_project(*, actor, name, region_code, category):
     return project
 
 
-def _clean_terms(terms):
+def _clean_terms(terms, category):
     clean = {
         "title": _text(terms.get("title"), "title"),
         "description": _text(terms.get("description", ""), "description", required=False),
@@ -135,9 +133,9 @@ def _clean_terms(terms):
     clean["bid_letter_fields"] = rules.check_bid_letter_fields(
         terms.get("bid_letter_fields") or rules.STANDARD_BID_LETTER_FIELDS
     )
-    rules.check_bid_security(clean["estimated_price_fen"], clean["bid_security_fen"])
-    rules.check_opening_time(clean["bid_deadline"], terms.get("opening_at"))
-    rules.check_schedule(clean["documents_from"], clean["documents_until"], clean["bid_deadline"])
+    rules.check_bid_security(clean["estimated_price_fen"], clean["bid_security_fen"], category=category)
+    rules.check_opening_time(clean["bid_deadline"], terms.get("opening_at"), category=category)
+    rules.check_schedule(clean["documents_from"], clean["documents_until"], clean["bid_deadline"], category=category)
     return clean
 
 
@@ -153,7 +151,7 @@ def create_tender(*, actor, project_id, **terms):
                 "permission_denied", _("Only the project's own tenderer or agency may add tenders."), http_status=403
             )
         check(actor, "project.create", project.region)
-        clean = _clean_terms(terms)
+        clean = _clean_terms(terms, project.category)
         n = project.tenders.count() + 1
         tender = Tender.objects.create(
             project=project,
@@ -169,7 +167,8 @@ def create_tender(*, actor, project_id, **terms):
 
 def update_tender(*, actor, tender_id, **terms):
     with transaction.atomic():
-        tender = access_tender(actor, tender_id, for_update=True, permission="tender.edit")
+        tender = access_tender(actor, tender_id, for_update=True)
+        _check_editable(actor, tender)
         current = {
             f: getattr(tender, f)
             for f in [
@@ -188,7 +187,7 @@ def update_tender(*, actor, tender_id, **terms):
                 "bid_letter_fields",
             ]
         }
-        clean = _clean_terms({**current, **terms})
+        clean = _clean_terms({**current, **terms}, tender.category)
         changed = sorted(k for k, v in clean.items() if current[k] != v)
         for key, value in clean.items():
             setattr(tender, key, value)
@@ -231,10 +230,24 @@ def submit_tender(*, actor, tender_id):
 
 
 def _recheck(tender):
-    rules.check_bid_security(tender.estimated_price_fen, tender.bid_security_fen)
+    rules.check_bid_security(tender.estimated_price_fen, tender.bid_security_fen, category=tender.category)
     # Documents cannot have been on sale before publication: count the periods from now at the earliest.
     start = max(tender.documents_from, timezone.now())
-    rules.check_schedule(start, tender.documents_until, tender.bid_deadline)
+    rules.check_schedule(start, tender.documents_until, tender.bid_deadline, category=tender.category)
+
+
+def _check_editable(actor, tender):
+    """Terms are edited only in a draft or a returned tender. A published tender's owner is told what to
+    do instead: its terms change only by a clarification or amendment, which bidders are notified of."""
+    if not can(actor, "tender.edit", tender) and can(actor, "tender.amend", tender):
+        raise DomainError(
+            "tender_published_use_amendment",
+            _("This tender is published: its terms can no longer be edited. Issue a clarification or amendment "
+              "instead; one that may affect bids moves the deadline if fewer than 15 days remain (%(article)s).")
+            % {"article": rules.amendment_article(tender.category)},
+            http_status=403,
+        )
+    check(actor, "tender.edit", tender)
 
 
 def approve_tender(*, actor, tender_id):
@@ -288,7 +301,7 @@ def return_tender(*, actor, tender_id, reason):
     return tender
 
 
-def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()):
+def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=(), resuming=False):
     """A clarification or amendment (招标投标法 art. 23). One that may affect bids, issued with fewer than
     15 days left, moves the deadline (实施条例 art. 21)."""
     if kind not in Amendment.Kind.values:
@@ -300,10 +313,12 @@ def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()
     with transaction.atomic():
         tender = access_tender(actor, tender_id, for_update=True, permission="tender.amend")
         now = timezone.now()
-        if now >= tender.bid_deadline:
+        if now >= tender.bid_deadline and not resuming:
             raise DomainError("deadline_passed", _("The bid deadline has passed."))
         old = tender.bid_deadline
-        new = rules.amended_deadline(now, old) if affects_bids else old
+        new = rules.amended_deadline(now, old, category=tender.category) if affects_bids else old
+        if resuming:  # an objection's answer: may also have to set a new deadline (rules.resumed_deadline)
+            new = rules.resumed_deadline(now, old, affects_bids=affects_bids, category=tender.category)
         amendment = Amendment.objects.create(
             tender=tender,
             kind=kind,
@@ -333,6 +348,10 @@ def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()
 
 
 def raise_objection(*, actor, tender_id, text):
+    """An objection (异议; procurement: 质疑) to the tender documents. Until it is answered the tender is
+    suspended: no bid is finalized and the deadline does not pass into the opening (docs/objections.md)."""
+    from ..calendar import Calendar
+
     text = (text or "").strip()
     if not text or len(text) > 5000:
         raise DomainError("required", _("Write the objection (up to 5000 characters)."), field="text")
@@ -341,26 +360,37 @@ def raise_objection(*, actor, tender_id, text):
         if tender.status != Tender.Status.PUBLISHED:
             raise DomainError("not_published", _("Objections can only be raised against a published tender."))
         now = timezone.now()
-        rules.check_objection_in_time(now, tender.bid_deadline)
+        calendar = Calendar()
+        rules.check_objection_in_time(
+            now,
+            tender.bid_deadline,
+            category=tender.category,
+            known_from=rules.objection_known_from(tender.documents_from, tender.published_at),
+            calendar=calendar,
+        )
         objection = Objection.objects.create(
             tender=tender,
             organization_id=actor.organization_id,
             raised_by=actor,
             text=text,
             raised_at=now,
-            answer_due=rules.objection_answer_due(now),
+            answer_due=rules.objection_answer_due(now, calendar, category=tender.category),
         )
         _log(
             "tender.objection_raised",
             actor,
             tender,
-            {"objection": objection.pk, "answer_due": utc_iso(objection.answer_due)},
+            {"objection": objection.pk, "answer_due": utc_iso(objection.answer_due), "suspended": True},
             role="bidder",
         )
     return objection
 
 
-def answer_objection(*, actor, objection_id, answer):
+def answer_objection(*, actor, objection_id, answer, amends_documents=False):
+    """The tenderer's answer. Past answer_due it is accepted but flagged (answered_late, logged; the
+    regulators see an alert). When the answer changes the documents in a way that may affect bids, or the
+    deadline passed while the tender was suspended, it is issued as an amendment that moves the deadline
+    (rules.resumed_deadline; 实施条例 art. 21, 政府采购法实施条例 art. 31)."""
     answer = (answer or "").strip()
     if not answer or len(answer) > 5000:
         raise DomainError("required", _("Write the answer (up to 5000 characters)."), field="answer")
@@ -369,36 +399,31 @@ def answer_objection(*, actor, objection_id, answer):
             objection = Objection.objects.select_for_update().get(pk=objection_id)
         except (Objection.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
-        tender = access_tender(actor, objection.tender_id, permission="tender.answer_objection")
+        tender = access_tender(actor, objection.tender_id, for_update=True, permission="tender.answer_objection")
         if objection.answered_at is not None:
             raise DomainError("already_answered", _("This objection has already been answered."))
-        objection.answer, objection.answered_at = answer, timezone.now()
-        objection.save(update_fields=["answer", "answered_at"])
-        _log(
-            "tender.objection_answered",
-            actor,
-            tender,
-            {"objection": objection.pk, "late": objection.answered_at > objection.answer_due},
-        )
+        now = timezone.now()
+        amendment = None
+        if tender.status == Tender.Status.PUBLISHED and (amends_documents or now >= tender.bid_deadline):
+            amendment = issue_amendment(
+                actor=actor,
+                tender_id=tender.pk,
+                kind=Amendment.Kind.AMENDMENT,
+                text=answer,
+                affects_bids=bool(amends_documents),
+                resuming=True,
+            )
+        objection.answer, objection.answered_at = answer, now
+        objection.answered_late = now > objection.answer_due
+        objection.amendment = amendment
+        objection.save(update_fields=["answer", "answered_at", "answered_late", "amendment"])
+        payload = {"objection": objection.pk, "late": objection.answered_late}
+        if objection.answered_late:
+            payload["answer_due"] = utc_iso(objection.answer_due)
+        if amendment is not None:
+            payload["amendment"] = amendment.pk
+        _log("tender.objection_answered", actor, tender, payload)
     return objection
-
-
-def set_calendar_day(*, actor, date, is_workday, name=""):
-    """Staff keep the statutory holidays and make-up working days as the State Council announces them."""
-    check(actor, "calendar.maintain", None)
-    with transaction.atomic():
-        CalendarDay.objects.update_or_create(date=date, defaults={"is_workday": is_workday, "name": name[:60]})
-        CalendarYear.objects.get_or_create(year=date.year, defaults={"source": "staff"})
-        chain.append(
-            "calendar.day_set",
-            actor=actor,
-            role="staff",
-            payload={"date": date.isoformat(), "workday": is_workday, "name": name[:60]},
-        )
-
-
-def missing_calendar_years(tender):
-    return Calendar().missing_years(local_date(tender.documents_from), local_date(tender.bid_deadline))
 
 
 # --- the clock -----------------------------------------------------------------------------------
@@ -410,11 +435,9 @@ CLOCK_STAGES = [
 
 
 def _schedule_clock(tender):
-    from ..tasks import record_clock_stages
-
     moments = [getattr(tender, field) for _stage, field in CLOCK_STAGES]
     tender_id = tender.pk
-    transaction.on_commit(lambda: [record_clock_stages.using(run_after=m).enqueue(tender_id) for m in moments])
+    transaction.on_commit(lambda: [enqueue("trading.record_clock_stages", tender_id, run_after=m) for m in moments])
 
 
 def record_clock_stages(tender_id, now=None):
@@ -431,6 +454,8 @@ def record_clock_stages(tender_id, now=None):
             at = getattr(tender, field)
             if at > now:
                 break
+            if stage == "bids_closed" and tender.objections.filter(answered_at__isnull=True).exists():
+                break  # suspended (实施条例 art. 22): the answer sets the new deadline (rules.resumed_deadline)
             tender.clock_stage = stage
             if stage == "bids_closed":
                 tender.status = Tender.Status.CLOSED
@@ -487,9 +512,9 @@ def set_custodians(*, actor, tender_id, user_ids, threshold=3):
 
 
 def _run_ceremony(tender):
-    """The opening-key ceremony (DESIGN §5), inside the publication's transaction: the server keeps
+    """The opening-key ceremony (docs/architecture.md §5), inside the publication's transaction: the server keeps
     the public key, the private key encrypted under K, and each custodian's encrypted share of K."""
-    from ..sealing import ceremony
+    from sealedbid import ceremony
 
     custodians = list(tender.custodians.select_related("key").order_by("id"))
     if len(custodians) < tender.custodian_threshold or tender.custodian_threshold < 2:
@@ -509,4 +534,4 @@ def _run_ceremony(tender):
 
 
 def amended_deadline_preview(tender, now=None):
-    return rules.amended_deadline(now or timezone.now(), tender.bid_deadline)
+    return rules.amended_deadline(now or timezone.now(), tender.bid_deadline, category=tender.category)
