@@ -20,6 +20,11 @@ class Region(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # The region's trading center, for the help centre (办事指南); kept by the region's staff.
+    contact_name = models.CharField(_("trading center"), max_length=100, blank=True)
+    contact_address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("telephone"), max_length=60, blank=True)
+    contact_hours = models.CharField(_("office hours"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["sort_order", "code"]

@@ -21,3 +21,9 @@ def register_custodian_key(user, _obj):
 @policy("key.register_bidder")
 def register_bidder_key(user, _obj):
     return has_role(user, Role.BIDDER) and user.organization_id is not None
+
+
+@policy("region.edit_contacts")
+def edit_region_contacts(user, region):
+    # The trading center's own staff publish how to reach it (help centre, issue 14).
+    return has_role(user, Role.STAFF, region)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("ledger/", include("ledger.urls")),
     path("records/", include("records.urls")),
+    path("help/", include("accounts.urls_help")),
     path("evaluation/", include("evaluation.urls")),
     path("workspace/", include("evaluation.urls_workspace")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.errors import Forbidden, NotFound
 from accounts.permissions import can
 
+from . import throttle as verify_throttle
 from .actions import access_record
 from .forms import VerifyForm
 from .models import Record
@@ -47,13 +48,19 @@ def download(request, pk):
     return response
 
 
-@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request):
-    """Check the signatures of any uploaded PDF (a record from here, or a copy someone holds)."""
+    """Check the signatures of any uploaded PDF (a record from here, or a copy someone holds).
+
+    Public: the records say anyone may verify them. The result shows only what the PDF itself holds
+    (its signatures, its hash, and whether this exact file is a platform record). Checking is costly,
+    so checks are counted per person, or per network address for visitors (records/throttle.py)."""
     # Not `request.POST or None`: a POST carrying only a file has an empty (falsy) POST dict.
     form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     context = {"form": form}
+    if form.is_bound and not verify_throttle.allow(request):
+        return render(request, "records/verify.html", {"form": VerifyForm(), "throttled": verify_throttle.message()},
+                      status=429)
     if form.is_bound and form.is_valid():
         try:
             report = verify_pdf(form.cleaned_data["file"].read())

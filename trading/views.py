@@ -1,7 +1,5 @@
 """Pages of the portal (public) and of the tenderer and staff workspaces. Every write calls an action."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -68,7 +66,11 @@ def home(request):
     for r in regions:
         r.tender_count = counts.get(r.pk, 0)
     latest = [(t, stage_of(t)) for t in portal_tenders()[:10]]
-    return render(request, "home.html", {"city": city, "counties": counties, "latest": latest, "stages": STAGES})
+    from .views_today import todays_openings
+
+    now = timezone.now()
+    return render(request, "home.html", {"city": city, "counties": counties, "latest": latest, "stages": STAGES,
+                                         "today": todays_openings(now), "now": now})
 
 
 def tender_list(request):
@@ -114,7 +116,8 @@ def tender_detail(request, pk):
     context = {
         "tender": tender,
         "stage": stage,
-        "pause_reason": pause_reason(stage),
+        "pause_reason": pause_reason(stage, tender),
+        "now": timezone.now(),
         "stages": STAGES,
         "documents": documents,
         "amendments": amendments,
@@ -128,8 +131,10 @@ def tender_detail(request, pk):
         "amendment_form": AmendmentForm(),
         "evaluation_terms": evaluation_terms.describe(tender),
     }
+    # Periods counted on the statutory floor alone say so to everyone; calendar flags go to staff.
+    context["missing_years"] = actions.missing_calendar_years(tender)
     if context["may_review"] or context["may_edit"]:
-        context["missing_years"] = actions.missing_calendar_years(tender)
+        context["calendar_flags"] = actions.calendar_flags(tender)
     if context["may_review"] and tender.status in (Tender.Status.SUBMITTED, Tender.Status.DRAFT, Tender.Status.RETURNED):
         from accounts.models import PublicKey
 
@@ -270,7 +275,7 @@ def edit_tender(request, pk):
         "max_bid_mb": tender.max_bid_bytes // 2**20,
         **evaluation_terms_initial(tender),
     }
-    form = TenderForm(request.POST or None, initial=initial)
+    form = TenderForm(request.POST or None, initial=initial, category=tender.category)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_tender(actor=request.user, tender_id=tender.pk, **form.terms())
@@ -379,6 +384,7 @@ def answer_objection(request, pk):
         _("Answer recorded."),
         objection_id=pk,
         answer=request.POST.get("answer", ""),
+        amends_documents=request.POST.get("amends_documents") == "on",
     )
 
 
@@ -387,35 +393,13 @@ def review_queue(request):
     if not can(request.user, "tender.review_queue", None):
         raise PermissionDenied
     ids = scope_region_ids(request.user, Role.STAFF) | scope_region_ids(request.user, Role.REGULATOR)
-    tenders = (
+    from .green.queue import prioritize  # green-channel tenders first, the reason shown (issue 12)
+
+    tenders = prioritize(
         Tender.objects.filter(status=Tender.Status.SUBMITTED, region_id__in=ids)
         .select_related("region", "project__owner")
-        .order_by("submitted_at")
     )
     return render(request, "trading/review.html", {"tenders": tenders})
-
-
-@login_required
-def calendar(request):
-    """City staff keep the statutory holidays and make-up working days (民法典 art. 203 periods)."""
-    from .calendar import Calendar
-    from .forms import CalendarDayForm
-    from .models import CalendarDay, CalendarYear
-
-    if not can(request.user, "calendar.maintain", None):
-        raise PermissionDenied
-    form = CalendarDayForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        actions.set_calendar_day(actor=request.user, date=data["date"], is_workday=data["is_workday"],
-                                 name=data["name"])
-        messages.success(request, _("Saved."))
-        return redirect("trading:calendar")
-    this_year = timezone.localdate().year
-    missing = Calendar().missing_years(*[datetime.date(this_year + i, 1, 1) for i in range(2)])
-    days = CalendarDay.objects.filter(date__year__gte=this_year)
-    years = CalendarYear.objects.order_by("-year")[:5]
-    return render(request, "trading/calendar.html", {"form": form, "days": days, "years": years, "missing": missing})
 
 
 @login_required
@@ -461,7 +445,9 @@ def opening_hall(request, pk):
             "answer_prompt": _("Answer on the spot:"), "objection_prompt": _("Your objection:"),
         },
     }
-    return render(request, "trading/hall.html", {"tender": tender, "hall": hall})
+    # Suspended by an unanswered objection: the deadline does not pass into the opening (实施条例 art. 22).
+    suspended = pause_reason(stage_of(tender), tender)
+    return render(request, "trading/hall.html", {"tender": tender, "hall": hall, "suspended": suspended})
 
 
 @login_required

@@ -1,4 +1,4 @@
-// The opening hall: a live view over the DESIGN §8 protocol (snapshot, numbered events, replay after
+// The opening hall: a live view over the docs/architecture.md §8 protocol (snapshot, numbered events, replay after
 // reconnecting with last_seq, client message ids answered by ack/error).
 import { readJson } from "./api.js";
 import { decryptShare, importKeyFile } from "./sealing.js";
@@ -57,7 +57,8 @@ function render() {
     const tr = document.createElement("tr");
     tr.dataset.number = r.number;
     const cells = [r.number, r.bidder, ...config.fields.map((f) => fieldValue(f, r.letter[f.key])), msg[r.outcome] + (r.reason ? `:${r.reason}` : "")];
-    cells.forEach((value, i) => { const td = document.createElement("td"); text(td, String(value)); if (i === cells.length - 1) td.className = `outcome-${r.outcome}`; tr.appendChild(td); });
+    cells.forEach((value, i) => { const td = document.createElement("td"); text(td, String(value)); td.dataset.label = head.children[i]?.textContent ?? ""; // labelled rows at 390 px (site.css table.stack)
+      if (i === cells.length - 1) td.className = `outcome-${r.outcome}`; tr.appendChild(td); });
     return tr;
   }));
   $("hall-bidder-panel").hidden = !(status === "reading" && config.is_bidder);
