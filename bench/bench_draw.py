@@ -1,4 +1,4 @@
-"""Expert draw figures (DESIGN §7; issue 10): a pool of 50,000 experts on PostgreSQL, every exclusion
+"""Expert draw figures (docs/architecture.md §10; issue 10): a pool of 50,000 experts on PostgreSQL, every exclusion
 rule at work, and the three steps of a verifiable draw:
 
 - freeze the candidate list: `request_draw` (exclusions, the frozen list document, its SHA-256, the

@@ -1,4 +1,4 @@
-"""Evaluation session websocket figures (DESIGN §8; docs/evaluation-session.md): 100 concurrent sessions ×
+"""Evaluation session websocket figures (docs/architecture.md §8; docs/evaluation-session.md): 100 concurrent sessions ×
 (7 experts + 5 observers) = 1,200 websockets, the experts scoring (`score.set`):
 
 - on one daphne process (in-memory channel layer, as `make run` serves without Redis): the delivery

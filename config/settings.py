@@ -178,7 +178,7 @@ else:
 # --- Background tasks -------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The in-memory channel layer only reaches sockets of its own process, so without Redis
-# the task worker runs as a thread inside the ASGI process (DESIGN §10).
+# the task worker runs as a thread inside the ASGI process (docs/architecture.md §9).
 TASK_WORKER_IN_PROCESS = env_bool("TASK_WORKER_IN_PROCESS", not REDIS_URL)
 
 # --- Auth ---------------------------------------------------------------------
@@ -312,7 +312,12 @@ LOGGING = {
 # Notifications (SMS) go through one pluggable backend; the console one prints them.
 SMS_BACKEND = env("SMS_BACKEND", "accounts.sms.ConsoleBackend")
 
-# --- Expert draw (DESIGN §7) ---------------------------------------------------
+# --- Tender dates (trading/rules.py) ---------------------------------------------
+# Every date of a tender (documents window, bid deadline, amended deadline) must lie within this many
+# days of now, either way: a sane window, checked before any calendar arithmetic (year 9999 overflows it).
+TENDER_MAX_HORIZON_DAYS = env_int("TENDER_MAX_HORIZON_DAYS", 730)
+
+# --- Expert draw (docs/architecture.md §10) ---------------------------------------------------
 # An expert who accepted a seat for a tenderer sits out that tenderer's draws for this many days
 # (a local pool rule against repeated service for one tenderer: the law sets no number).
 EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
@@ -325,3 +330,15 @@ EVALUATION_STAGE_MINUTES = {"check_in": 30, "commitments": 15, "leader": 10, "qu
                             "review": 30, "ranking": 20, "signing": 20}
 # The platform's address as experts reach it: the link in a drawn expert's text message.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Green channel (绿色通道, issue 12) --------------------------------------------
+# The center's own service targets for green-channel projects, in working days after the previous
+# milestone (document review within 1 working day of submission instead of 3, …), and those of
+# ordinary handling, which the monthly summary measures "days saved" against. Legal periods are
+# never shortened: they come from trading.rules alone.
+GREEN_CHANNEL_TARGETS = {"document_review": 1, "publication": 0, "opening": 0, "draw": 1, "evaluation": 2,
+                         "candidate_publicity": 1, "award": 1}
+GREEN_CHANNEL_ORDINARY_TARGETS = {"document_review": 3, "publication": 1, "opening": 0, "draw": 3, "evaluation": 5,
+                                  "candidate_publicity": 3, "award": 5}
+# A milestone not met with this many working days or fewer left is "at risk".
+GREEN_CHANNEL_AT_RISK_DAYS = env_int("GREEN_CHANNEL_AT_RISK_DAYS", 1)

@@ -1,4 +1,4 @@
-"""The expert pool, venues and the verifiable expert draw (DESIGN §7; 招标投标法 art. 37; 实施条例 art. 45–46).
+"""The expert pool, venues and the verifiable expert draw (docs/architecture.md §10; 招标投标法 art. 37; 实施条例 art. 45–46).
 
 Written only by evaluation.actions (and evaluation.pool for the pool itself). The draw procedure is
 specified in docs/expert-draw.md; evaluation.draw holds its pure functions.
@@ -229,7 +229,7 @@ class Seat(models.Model):
 
 
 from .models_alerts import Alert  # noqa: E402,F401  (collusion alerts: evaluation.alerts)
-from .models_session import (  # noqa: E402,F401  (the evaluation session: DESIGN §8)
+from .models_session import (  # noqa: E402,F401  (the evaluation session: docs/architecture.md §10)
     BidResult,
     Clarification,
     EvaluationSession,

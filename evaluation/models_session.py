@@ -1,4 +1,4 @@
-"""The live remote evaluation session (DESIGN §8; 招标投标法 art. 37–41; 实施条例 art. 48–53).
+"""The live remote evaluation session (docs/architecture.md §10; 招标投标法 art. 37–41; 实施条例 art. 48–53).
 
 One session per tender, hosted from the main venue (主场) with sub-venues (副场). Written only by
 evaluation.actions.session / .review / .clarify; the stage machine is documented in

@@ -17,7 +17,7 @@ def request_draw(user, tender):
 
 @policy("draw.contribute", read_only=True)
 def contribute_secret(user, tender):
-    # DESIGN §7: the on-duty regulator's secret makes the seed; nobody else may give it.
+    # docs/architecture.md §10: the on-duty regulator's secret makes the seed; nobody else may give it.
     return has_role(user, Role.REGULATOR, tender.region)
 
 

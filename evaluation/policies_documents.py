@@ -1,4 +1,4 @@
-"""The committee reads the decrypted bids it evaluates (DESIGN §5: opened bids are readable only by the
+"""The committee reads the decrypted bids it evaluates (docs/architecture.md §5: opened bids are readable only by the
 committee and staff; 招标投标法 art. 37, 40: the committee reviews and compares the bids).
 
 Trading serves the documents (`opening.read_documents`, each read logged by

@@ -1,4 +1,4 @@
-"""What each person may see of an expert draw (DESIGN §7: sealed identities until check-in).
+"""What each person may see of an expert draw (docs/architecture.md §10: sealed identities until check-in).
 
 Staff of the tender's region see counts, seats and statuses, never a name or an expert id until a seat
 has checked in or the draw is revealed; regulators of the region read the names (ID number's last four

@@ -1,6 +1,6 @@
 """The signed draw record (评标专家抽取记录, records/render/draw_record.py), built from the database.
 
-Two variants (DESIGN §7; 招标投标法 art. 37: the committee's list stays confidential): the sealed one
+Two variants (docs/architecture.md §10; 招标投标法 art. 37: the committee's list stays confidential): the sealed one
 when the committee is complete, without any expert's identity, secret or seed; the full one after the
 reveal, with both secrets, the seed and every pick and exclusion named. Both are sealed by the platform
 and readable by whoever supervises the tender's region (its trading center staff and regulators,

@@ -2,7 +2,10 @@
 
 from django_tasks import task
 
+from accounts.background import registered
 
+
+@registered("evaluation.expire_unanswered")
 @task()
 def expire_unanswered_task(draw_id):
     """Scheduled at a seat's answer deadline (run_after): unanswered seats time out and are replaced."""
@@ -11,6 +14,7 @@ def expire_unanswered_task(draw_id):
     return [seat.pk for seat in expire_unanswered(draw_id)]
 
 
+@registered("evaluation.draw_record")
 @task()
 def produce_draw_record_task(draw_id, full):
     """The signed draw record: the committee once complete (full=False), everything after the reveal."""
@@ -20,6 +24,7 @@ def produce_draw_record_task(draw_id, full):
     return getattr(record, "pk", record)  # the record's id: a task's result is stored as JSON
 
 
+@registered("evaluation.session_report")
 @task()
 def produce_session_report_task(session_id):
     """The signed evaluation report, once every member has signed (evaluation.actions.review.sign_report,

@@ -1,4 +1,4 @@
-"""Pages of the expert draw (DESIGN §7): staff request it and follow the seats, regulators read it and
+"""Pages of the expert draw (docs/architecture.md §10): staff request it and follow the seats, regulators read it and
 contribute their secret, drawn experts answer, and anyone verifies it once the secrets are revealed.
 
 Every write calls an action of evaluation.actions.draw; what each person may see of a draw comes from

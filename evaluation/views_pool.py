@@ -90,7 +90,7 @@ def _access(request, pk, permission="expert.view"):
 
 def history(user, expert):
     """The expert's seats a user may see, and their counts. Until a draw's secrets are revealed after
-    the evaluation, who was drawn is sealed (DESIGN §7): staff see a seat in this history only once the
+    the evaluation, who was drawn is sealed (docs/architecture.md §10): staff see a seat in this history only once the
     expert checked in or the draw is revealed; regulators read the whole record."""
     seats = Seat.objects.filter(expert=expert).select_related("draw__tender").order_by("-notified_at", "-pk")
     if not has_role(user, Role.REGULATOR, expert.region):

@@ -1,4 +1,4 @@
-"""Pages of the live evaluation session (DESIGN §8, docs/evaluation-session.md): staff of the tender's
+"""Pages of the live evaluation session (docs/architecture.md §10, docs/evaluation-session.md): staff of the tender's
 region open it once the draw is complete; every viewer (committee member, host staff, venue staff,
 regulator) follows one live page driven by `ws/evaluation/<id>/`; a list shows each person their sessions.
 

@@ -1,6 +1,6 @@
 """The workspace (工作台, issue 14): what each role a user holds needs from them now.
 
-It reads trading and evaluation models, so it lives here in `evaluation` (DESIGN.md §2: trading ←
+It reads trading and evaluation models, so it lives here in `evaluation` (docs/architecture.md §1: trading ←
 evaluation). Each section is a fixed number of queries, whatever the number of items (no N+1).
 Every list is scoped: a bidder sees its organization's, staff and regulators their regions'.
 """
@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import roles, scope_region_ids
-from trading.models import Bid, Objection, Tender, TenderCustodian
+from trading.calendar import warning_years
+from trading.green.queue import officer_requests
+from trading.models import Bid, CalendarFlag, Objection, Tender, TenderCustodian
 
 from .models import Seat
 from .models_session import Clarification, EvaluationSession, Member
@@ -112,6 +114,18 @@ def _staff(user, now):
         "openings": list(in_scope.filter(bid_deadline__gte=start, bid_deadline__lt=end, status__in=OPENING_STATES)
                          .order_by("bid_deadline", "id")),
         "sessions": _live_sessions(ids),
+        "green": list(officer_requests(user)),  # their green-channel projects (issue 12)
+    }
+
+
+def _staff_calendar(user, now):
+    """Holiday arrangement not confirmed (this year; next year from November 1), and the published
+    tenders of the staff's regions that a confirmed arrangement made too short (trading/calendar.py)."""
+    ids = scope_region_ids(user, Role.STAFF)
+    flags = CalendarFlag.objects.filter(tender__region_id__in=ids, tender__status=Tender.Status.PUBLISHED)
+    return {
+        "missing": warning_years(timezone.localdate(now)),
+        "flags": list(flags.select_related("tender").order_by("tender__bid_deadline", "id")),
     }
 
 
@@ -136,4 +150,5 @@ def workspace(request):
     if Role.TENDERER in held or Role.AGENCY in held:
         held = held | {"owner"}
     sections = {str(role): build(request.user, now) for role, build in SECTIONS if role in held}
-    return render(request, "workspace/home.html", {"now": now, "sections": sections})
+    calendar = _staff_calendar(request.user, now) if Role.STAFF in held else None
+    return render(request, "workspace/home.html", {"now": now, "sections": sections, "calendar": calendar})

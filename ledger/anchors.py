@@ -1,4 +1,4 @@
-"""Anchors: log heads kept outside the chain (DESIGN §6).
+"""Anchors: log heads kept outside the chain (docs/architecture.md §6).
 
 Every signed record carries the head it saw, printed in its PDF; copies held by bidders and
 regulators pin the log at that point. A log rolled back behind an anchor (newest entries deleted and

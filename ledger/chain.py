@@ -1,4 +1,4 @@
-"""The hash chain: appending and verifying entries (DESIGN §6).
+"""The hash chain: appending and verifying entries (docs/architecture.md §6).
 
 hash(n) = SHA-256( prev_hash(n) as ASCII hex ‖ canonical JSON of entry n ), where the entry is
 {"seq", "time", "actor", "actor_name", "role", "region", "tender", "action", "payload"} and

@@ -1,5 +1,5 @@
 """Websocket consumers. Thin: authenticate, ask accounts.permissions, join groups, hand messages
-to actions. Protocol (DESIGN §8): server → client `{"seq", "type", "data"}`, a `snapshot` first;
+to actions. Protocol (docs/architecture.md §8): server → client `{"seq", "type", "data"}`, a `snapshot` first;
 client → server `{"id", "type", "data"}` answered by `ack` or `error` with the same id."""
 
 from channels.db import database_sync_to_async

@@ -1,4 +1,4 @@
-"""The evaluation session's websocket (docs/evaluation-session.md, DESIGN §8). Thin: it authenticates, asks
+"""The evaluation session's websocket (docs/evaluation-session.md, docs/architecture.md §8). Thin: it authenticates, asks
 evaluation.session_view who the viewer is, joins the session's group, sends a snapshot (or replays what a
 reconnecting client missed, filtered by audience), and hands each client message to one action."""
 

@@ -1,4 +1,4 @@
-"""Sending realtime events after commit: the one helper domain actions call (DESIGN §2, §3).
+"""Sending realtime events after commit: the one helper domain actions call (docs/architecture.md §8, §2).
 
 An event reaches sockets only once the transaction that caused it has committed, so no client
 ever sees a change that was rolled back.

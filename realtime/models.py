@@ -4,7 +4,7 @@ from django.db import models
 
 class Stream(models.Model):
     """An ordered stream of events (one per opening hall or evaluation session): `last_seq` is locked
-    to number each event, so every client sees one order across all ASGI processes (DESIGN §8)."""
+    to number each event, so every client sees one order across all ASGI processes (docs/architecture.md §8)."""
 
     name = models.CharField(max_length=80, unique=True)
     last_seq = models.BigIntegerField(default=0)

@@ -1,4 +1,4 @@
-"""The opening hall's websocket (DESIGN §8 protocol). Thin: it authenticates, checks the permission
+"""The opening hall's websocket (docs/architecture.md §8 protocol). Thin: it authenticates, checks the permission
 once, joins the hall's group, and hands each client message to one opening action."""
 
 from urllib.parse import parse_qs

@@ -1,4 +1,4 @@
-"""The client → server half of the DESIGN §8 protocol, checked in one place for every socket.
+"""The client → server half of the docs/architecture.md §8 protocol, checked in one place for every socket.
 
 A client message is a JSON object `{"id": "<1–64 chars>", "type": "<string>", "data": {...}}` (`data`
 optional) in one text frame of at most MAX_FRAME_CHARS characters. Anything else — a binary frame, text

@@ -1,4 +1,4 @@
-"""The task worker as a thread of the ASGI process (embedded default, DESIGN §10)."""
+"""The task worker as a thread of the ASGI process (embedded default, docs/architecture.md §9)."""
 
 import logging
 import threading

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.background import enqueue
 from accounts.errors import DomainError, NotFound
 from accounts.models import Organization, Region
 from accounts.permissions import check
@@ -149,12 +150,11 @@ async def aproduce_record(kind, data, *, tender_ref="", signers=(), actor=None, 
 def enqueue_record(kind, data, *, tender_ref="", signers=(), actor=None, region=None, organization=None):
     """produce_record in a background task (django-tasks), for large documents. Checks access
     now, so a refusal reaches the caller; returns the TaskResult (its return value: the record id)."""
-    from .tasks import produce_record_task
-
     region = _region(region)
     if actor is not None:
         check(actor, "record.produce", ProduceRequest(kind, region))
-    return produce_record_task.enqueue(
+    return enqueue(
+        "records.produce_record",
         kind=kind, data=to_jsonable(data), tender_ref=tender_ref, signer_ids=[u.pk for u in signers],
         actor_id=actor.pk if actor is not None else None, region_code=region.code if region else None,
         organization_id=organization.pk if isinstance(organization, Organization) else organization,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 def ledger_anchors():
     """Each record's log head (printed in its PDF) and the entry that logged it, for verify_ledger:
-    a log rolled back behind a signed record is caught by the record (DESIGN §6)."""
+    a log rolled back behind a signed record is caught by the record (docs/architecture.md §6)."""
     from .models import Record
 
     rows = Record.objects.order_by("pk").values_list("pk", "title", "anchor_seq", "anchor_hash", "ledger_seq")

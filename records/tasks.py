@@ -1,6 +1,9 @@
 from django_tasks import task
 
+from accounts.background import registered
 
+
+@registered("records.produce_record")
 @task()
 def produce_record_task(*, kind, data, tender_ref, signer_ids, actor_id, region_code, organization_id):
     """Background form of records.actions.produce_record (see enqueue_record). Returns the record id."""

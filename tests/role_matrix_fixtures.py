@@ -25,14 +25,14 @@ from django.utils import timezone
 
 from accounts import actions as account_actions
 from accounts.credit_code import make_code
+from sealedbid import ceremony
+from sealedbid.keys import BidderKeys
 from tests.factories import make_custodians, make_tender, make_user, pdf_file, register_bidder_keys
 from tests.trading.bidding import finalize, sealed_bid, upload
 from trading import actions
 from trading.actions.opening import open_bids, release_share, start_opening
 from trading.actions.receipt_pdf import produce_receipt_pdf
 from trading.models import BidUpload, OpenedFile, TenderCustodian
-from trading.sealing import ceremony
-from trading.sealing.keys import BidderKeys
 
 COUNTY, OTHER_COUNTY, CITY = "511921", "511922", "511900"
 
@@ -220,6 +220,17 @@ def build_world(full=True, session=False):
     world.ids["document"] = tender.documents.get().pk
     world.ids["objection"] = actions.raise_objection(actor=objector, tender_id=tender.pk, text="对资格条件有异议").pk
     world.ids["project"] = tenders["draft"].project_id
+    from trading.actions import green
+
+    world.ids["green_requested"] = green.request_green_channel(
+        actor=tend, project_id=tenders["submitted"].project_id, reason="major_investment",
+        investment_fen=500_000_000_00, evidence=pdf_file("立项批复.pdf"), explanation="省重点项目").pk
+    approved = green.request_green_channel(
+        actor=tend, project_id=tender.project_id, reason="public_welfare", investment_fen=80_000_000_00,
+        evidence=pdf_file("立项批复.pdf"), explanation="重点民生项目")
+    world.ids["green_approved"] = green.decide_green_channel(
+        actor=staff, request_id=approved.pk, approve=True, reason="符合条件", officer_id=staff.pk,
+        deputy_id=users["stC"].pk).pk
     from evaluation.models import Alert
 
     world.ids["alert"] = Alert.objects.create(rule="close_prices", subject_key="matrix", tender_ref=tender.code,

@@ -20,9 +20,9 @@ from evaluation.actions import session as session_actions
 from evaluation.actions.draw import request_draw
 from evaluation.models import Draw, EvaluationSession, Member, Seat
 from ledger.models import ChainHead, Entry
+from sealedbid.keys import dump_key_file, fingerprint, load_key_file
 from trading import demo_bids
 from trading.models import Bid, OpenedBid, OpeningConfirmation, Tender, TenderCustodian
-from trading.sealing.keys import dump_key_file, fingerprint, load_key_file
 
 DEMO_USERS = demo_bids.CUSTODIANS + demo_bids.BIDDERS
 

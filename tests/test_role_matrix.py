@@ -18,6 +18,8 @@ expert; regH / regC = regulators of 通江县 and of the city.
 
 Which object a route acts on is in ROUTES: the open tender (bidding until its deadline, 招标投标法 art. 22
 keeps who has bid secret until then), a draft, a submitted tender, and an opened one.
+The open tender carries an unanswered objection, so it is suspended (实施条例 art. 22): the bidder's finalize
+answers 409 `tender_suspended` (tests/trading/test_objection_suspension.py finalizes after the answer).
 """
 
 import datetime
@@ -59,8 +61,29 @@ trading:object                   GET    302L  405   405   405   405   405   405 
 trading:object                   POST   302L  W     W     W     403   403   403   403   403   403   403   403   403
 trading:answer_objection         GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
 trading:answer_objection         POST   302L  403   403   403   W     403   403   403   403   403   403   403   403
-trading:calendar                 GET    302L  403   403   403   403   403   403   403   200   403   403   403   403
+trading:calendar                 GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 trading:calendar                 POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+trading:calendar_confirm         GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+trading:calendar_confirm         POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+trading:today                    GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+help:index                       GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+help:topic                       GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+help:contacts                    GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+help:contacts                    POST   403   403   403   403   403   403   W     403   W     403   403   403   403
+trading:green_board              GET    302L  403   403   403   403   403   200   200   200   403   403   403   403
+trading:green_overview           GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+trading:green_summary            GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+trading:green_summary            POST   302L  403   403   403   403   403   403   403   W     403   403   403   403
+trading:green_request            GET    302L  403   403   403   200   403   403   403   403   403   403   403   403
+trading:green_request            POST   302L  403   403   403   W     403   403   403   403   403   403   403   403
+trading:green_detail             GET    302L  403   403   403   200   403   200   403   200   403   403   200   200
+trading:green_evidence           GET    302L  403   403   403   200   403   200   403   200   403   403   200   200
+trading:green_decide             GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+trading:green_decide             POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
+trading:green_assign             GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+trading:green_assign             POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
+trading:green_note               GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+trading:green_note               POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
 trading:hall                     GET    302L  200   403   403   403   403   200   403   200   200   403   200   200
 trading:opened_document          GET    302L  403   403   403   403   403   W     403   W     403   403   403   403
 accounts:login                   GET    200   302   302   302   302   302   302   302   302   302   302   302   302
@@ -81,8 +104,8 @@ workspace:home                   GET    302L  200   200   200   200   200   200 
 ledger:console                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 ledger:export                    GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 records:list                     GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
-records:verify                   GET    302L  200   200   200   200   200   200   200   200   200   200   200   200
-records:verify                   POST   302L  400   400   400   400   400   400   400   400   400   400   400   400
+records:verify                   GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+records:verify                   POST   400   400   400   400   400   400   400   400   400   400   400   400   400
 records:download                 GET    302L  200   403   403   403   403   403   403   403   403   403   403   403
 set_language                     GET    302   302   302   302   302   302   302   302   302   302   302   302   302
 set_language                     POST   302   302   302   302   302   302   302   302   302   302   302   302   302
@@ -111,7 +134,7 @@ upload-list                      GET    401   405   405   405   405   405   405 
 upload-list                      POST   401   409   W     403   403   403   403   403   403   403   403   403   403
 upload-detail                    GET    401   200   403   403   403   403   403   403   403   403   403   403   403
 upload-finalize                  GET    401   405   405   405   405   405   405   405   405   405   405   405   405
-upload-finalize                  POST   401   W     403   403   403   403   403   403   403   403   403   403   403
+upload-finalize                  POST   401   409   403   403   403   403   403   403   403   403   403   403   403
 upload-parts                     GET    401   405   405   405   405   405   405   405   405   405   405   405   405
 upload-parts                     PUT    401   W     403   403   403   403   403   403   403   403   403   403   403
 bid-list                         GET    401   200   200   200   200   200   200   200   200   200   200   200   200
@@ -372,6 +395,20 @@ ROUTES = {
     "trading:object": R(_tender("open"), "POST", _form({"text": "对评标办法有异议"})),
     "trading:answer_objection": R(_id("objection"), "POST", _form({"answer": "已修改资格条件"})),
     "trading:calendar": R(write="POST", body=_form({"date": "2031-10-09", "is_workday": "", "name": "测试"})),
+    "trading:calendar_confirm": R(write="POST", body=_form(lambda w: {"year": str(timezone.localdate().year + 1)})),
+    "trading:today": R(),
+    "help:index": R(),
+    "help:topic": R(lambda w: {"topic": "bidders"}),
+    "help:contacts": R(write="POST", body=_form({"region": COUNTY, "contact_phone": "0827-0000000"})),
+    "trading:green_board": R(),
+    "trading:green_overview": R(),
+    "trading:green_summary": R(write="POST", body=_form({"month": "2026-09"})),
+    "trading:green_request": R(_id("project"), "POST", lambda w: {"data": {"reason": "major_investment", "investment_yuan": "1000000", "evidence": pdf_file("批复.pdf")}}),
+    "trading:green_detail": R(_id("green_approved")),
+    "trading:green_evidence": R(_id("green_approved")),
+    "trading:green_decide": R(_id("green_requested"), "POST", _form({"decision": "refuse", "reason": "不符合条件"})),
+    "trading:green_assign": R(_id("green_approved"), "POST", _form(lambda w: {"officer": w.users["stH"].pk, "deputy": w.users["stC"].pk})),
+    "trading:green_note": R(_id("green_approved"), "POST", _form({"kind": "note", "text": "记录"})),
     "trading:hall": R(_tender("open")),
     "trading:opened_document": R(lambda w: {"pk": w.tenders["opened"].pk, "file_pk": w.ids["opened_file"]}),
     "accounts:login": R(write="POST", body=_form({"username": "nobody", "password": "wrong-password"})),

@@ -84,7 +84,7 @@ class TestWorkspace:
         city, _ = _page(world, "stC")
         assert [s.pk for s in city["staff"]["sessions"]] == [world.ids["session"]]
         elsewhere, _ = _page(world, "stE")
-        assert elsewhere["staff"] == {"review": [], "openings": [], "sessions": []}
+        assert elsewhere["staff"] == {"review": [], "openings": [], "sessions": [], "green": []}
         for role in ("regH", "regC"):
             regulator, body = _page(world, role)
             assert [s.pk for s in regulator["regulator"]["sessions"]] == [world.ids["session"]]

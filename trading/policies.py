@@ -148,7 +148,7 @@ def admit_document_readers(permission):
 
 @policy("opening.read_documents", read_only=True)
 def read_opened_documents(user, tender):
-    """Decrypted bids (DESIGN §5: the committee and staff only): staff of the region, and whoever a
+    """Decrypted bids (docs/architecture.md §5: the committee and staff only): staff of the region, and whoever a
     permission admitted by admit_document_readers allows (the evaluation committee, while it evaluates)."""
     if has_role(user, Role.STAFF, tender.region):
         return True

@@ -1,6 +1,9 @@
 from django_tasks import task
 
+from accounts.background import registered
 
+
+@registered("trading.record_clock_stages")
 @task()
 def record_clock_stages(tender_id):
     """Scheduled at each clock moment of a tender (run_after); records what the clock has reached."""
@@ -9,6 +12,7 @@ def record_clock_stages(tender_id):
     return record(tender_id)
 
 
+@registered("trading.receipt_pdf")
 @task()
 def produce_receipt_pdf(bid_id):
     from .actions.receipt_pdf import produce_receipt_pdf as produce
@@ -16,6 +20,7 @@ def produce_receipt_pdf(bid_id):
     return produce(bid_id)
 
 
+@registered("trading.open_bids")
 @task()
 def open_bids_task(tender_id):
     """Decrypt every bid of a tender once k shares are in (rerun-safe)."""
@@ -24,6 +29,7 @@ def open_bids_task(tender_id):
     return open_bids(tender_id)
 
 
+@registered("trading.opening_record")
 @task()
 def opening_record_task(tender_id):
     from .actions.opening_record import produce_opening_record
@@ -31,6 +37,7 @@ def opening_record_task(tender_id):
     return produce_opening_record(tender_id)
 
 
+@registered("trading.expire_uploads")
 @task()
 def expire_uploads_task(tender_id):
     """Some minutes after the deadline: expire uploads that were busy when bidding closed."""

@@ -1,4 +1,4 @@
-"""The expert draw (DESIGN §7; 招标投标法 art. 37; 实施条例 art. 46): request, the regulator's secret,
+"""The expert draw (docs/architecture.md §10; 招标投标法 art. 37; 实施条例 art. 46): request, the regulator's secret,
 answers, replacements, timeouts, the reveal and its verification.
 
 Nobody can steer the committee: staff freeze the candidate list and the platform commits to its secret
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from accounts.background import enqueue
 from accounts.errors import DomainError, NotFound
 from accounts.models import Region
 from accounts.permissions import check
@@ -310,12 +311,7 @@ def _notify(seat, code, tender):
 
 
 def _schedule_timeout(draw, respond_by):
-    def enqueue():
-        from ..tasks import expire_unanswered_task
-
-        expire_unanswered_task.using(run_after=respond_by).enqueue(draw.pk)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: enqueue("evaluation.expire_unanswered", draw.pk, run_after=respond_by))
 
 
 def _new_seat(draw, requirement, expert_id, counter, now, replaces=None):
@@ -417,12 +413,7 @@ def _complete_if_filled(draw):
 
 
 def _schedule_record(draw, *, full):
-    def enqueue():
-        from ..tasks import produce_draw_record_task
-
-        produce_draw_record_task.enqueue(draw.pk, full)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: enqueue("evaluation.draw_record", draw.pk, full))
 
 
 def _expire(draw, now):

@@ -1,4 +1,4 @@
-"""Expert pool and venue actions (DESIGN §7): every write to experts and venues, each with its log entry.
+"""Expert pool and venue actions (docs/architecture.md §10): every write to experts and venues, each with its log entry.
 
 The trading log never carries a full ID number: entries name an expert by id and the last four
 characters of the ID number only (个人信息保护法 art. 28: an ID number is sensitive personal information).

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.background import enqueue
 from accounts.errors import DomainError, NotFound
 from accounts.permissions import check
 from realtime import groups
@@ -155,10 +156,5 @@ def retry_report(*, actor, session_id):
         event(session, "report.retried", {})
         session_pk = session.pk
 
-        def enqueue():
-            from ..tasks import produce_session_report_task
-
-            produce_session_report_task.enqueue(session_pk)
-
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: enqueue("evaluation.session_report", session_pk))
     return {}

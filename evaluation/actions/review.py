@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.background import enqueue
 from accounts.errors import DomainError
 
 from .. import scoring
@@ -354,12 +355,7 @@ def sign_report(*, actor, session_id):
         if not active_members(session).filter(signed_at__isnull=True).exists():
             session_pk = session.pk
 
-            def enqueue():
-                from ..tasks import produce_session_report_task
-
-                produce_session_report_task.enqueue(session_pk)
-
-            transaction.on_commit(enqueue)
+            transaction.on_commit(lambda: enqueue("evaluation.session_report", session_pk))
     return {}
 
 

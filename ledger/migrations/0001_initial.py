@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# PostgreSQL refuses any UPDATE or DELETE on the log: entries are append-only (DESIGN §6).
+# PostgreSQL refuses any UPDATE or DELETE on the log: entries are append-only (docs/architecture.md §6).
 # TRUNCATE is a table privilege: production revokes it from the application's role (README);
 # the test suite needs it to reset tables between transactional tests.
 TRIGGER_SQL = """

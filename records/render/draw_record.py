@@ -1,5 +1,5 @@
 """评标专家抽取记录: how one tender's evaluation committee was drawn (招标投标法 art. 37; 实施条例
-art. 45–46; DESIGN §7; the procedure in docs/expert-draw.md), sealed by the platform.
+art. 45–46; docs/architecture.md §10; the procedure in docs/expert-draw.md), sealed by the platform.
 
 Two variants from the same engine:
 

@@ -1,5 +1,5 @@
 // The live evaluation session (docs/evaluation-session.md): one page for members, host and venue staff
-// and regulators, over the DESIGN §8 protocol (snapshot, numbered events, replay with last_seq, client
+// and regulators, over the docs/architecture.md §8 protocol (snapshot, numbered events, replay with last_seq, client
 // message ids answered by ack/error). Every event makes the page ask for a fresh snapshot
 // (`session.snapshot`), so the page never rebuilds state from events it might misread.
 //

@@ -1,4 +1,4 @@
-// Live tail of the trading log (DESIGN §8 protocol): snapshot, then entries; reconnects with last_seq,
+// Live tail of the trading log (docs/architecture.md §8 protocol): snapshot, then entries; reconnects with last_seq,
 // and the server replays everything missed since (the snapshot, then `ledger.replay` pages).
 const status = document.getElementById("live-status");
 const body = document.querySelector("#ledger-table tbody");

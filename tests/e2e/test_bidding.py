@@ -17,14 +17,14 @@ from playwright.sync_api import expect
 
 from accounts.models import PublicKey
 from records.pki import platform_certificates
+from sealedbid.envelope import open_envelope
+from sealedbid.keys import dump_key_file, fingerprint, load_key_file
 from tests.e2e.conftest import BrowserTestCase
 from tests.factories import make_tender, make_user
 from tests.trading.bidding import bidder_with_keys
 from trading import bidstore
 from trading.models import Bid, BidUpload
 from trading.receipts import verify_receipt
-from trading.sealing.envelope import open_envelope
-from trading.sealing.keys import dump_key_file, fingerprint, load_key_file
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ SLOW_MS = 90_000  # sealing and uploading megabytes on a busy 2-core machine
 
 
 def custodian_keys():
-    from trading.sealing.keys import generate_custodian_keys
+    from sealedbid.keys import generate_custodian_keys
 
     return generate_custodian_keys()
 

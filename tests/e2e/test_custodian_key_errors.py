@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from sealedbid.keys import CustodianKeys, dump_key_file
 from tests.e2e.conftest import BrowserTestCase
 from tests.e2e.test_opening import scene_past_its_deadline
 from trading.models import TenderCustodian
-from trading.sealing.keys import CustodianKeys, dump_key_file
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""A whole remote evaluation (DESIGN §8) in real browsers: five experts in three venues, the host and the
+"""A whole remote evaluation (docs/architecture.md §10) in real browsers: five experts in three venues, the host and the
 staff of two sub-venues, each in a browser context of their own, from check-in to the signed report,
 through the session pages and their websocket; a bidder answers the leader's clarification in its
 workspace. Background work (the report's signing) is the test's run_job, where the worker would do it."""

@@ -12,12 +12,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from records.verify import verify_pdf
+from sealedbid.keys import CustodianKeys, dump_key_file
 from tests.e2e.conftest import BrowserTestCase
 from tests.realtime.opening_setup import opening_scene
 from trading.actions.opening import open_bids
 from trading.actions.opening_record import produce_opening_record
 from trading.models import Opening, OpeningConfirmation, Tender, TenderCustodian
-from trading.sealing.keys import CustodianKeys, dump_key_file
 
 pytestmark = pytest.mark.e2e
 

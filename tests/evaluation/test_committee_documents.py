@@ -1,4 +1,4 @@
-"""The committee reads the decrypted bids it evaluates (DESIGN §5): an active, checked-in member of the
+"""The committee reads the decrypted bids it evaluates (docs/architecture.md §5): an active, checked-in member of the
 tender's session, from the qualification review to the ranking, through the same page as staff, each read
 logged. Anyone else — a removed member, a member asking for another tender's bid, an expert not checked in,
 a bidder, a regulator — is refused (403) and nothing is written."""

@@ -1,4 +1,4 @@
-"""verify_ledger checks the log head every signed record carries (DESIGN §6): a log rolled back
+"""verify_ledger checks the log head every signed record carries (docs/architecture.md §6): a log rolled back
 behind a record — newest entries deleted, the chain head moved back — links up, but contradicts it."""
 
 import pytest

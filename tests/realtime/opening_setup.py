@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import time_machine
 from django.test import Client
 
+from sealedbid import ceremony
 from tests.factories import make_custodians, make_tender, make_user
 from tests.trading.bidding import bidder_with_keys, finalize, sealed_bid, upload
 from trading import actions
 from trading.models import TenderCustodian
-from trading.sealing import ceremony
 
 
 @dataclass

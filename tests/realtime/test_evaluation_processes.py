@@ -1,5 +1,5 @@
 """The evaluation session served by two ASGI processes (daphne) sharing Redis and PostgreSQL, as in
-production (DESIGN §8, §10): experts connected to either see the same events in the same order; and Redis
+production (docs/architecture.md §8, §9): experts connected to either see the same events in the same order; and Redis
 restarting in the middle of scoring loses no score and applies none twice, the pages reconnecting with
 `last_seq` and sending their unanswered messages again (tests/realtime/evaluation_servers.py).
 

@@ -1,4 +1,4 @@
-"""Reconnecting to the evaluation session's websocket in the middle of scoring (DESIGN §8): with `last_seq`
+"""Reconnecting to the evaluation session's websocket in the middle of scoring (docs/architecture.md §8): with `last_seq`
 a client gets exactly the stored events it missed, in order, none twice, only those its role may see; a
 message sent again with the same id is answered as the first time and never applied twice; an event that
 overtakes the ones before it (from another process) waits for them; a socket whose group Redis forgot

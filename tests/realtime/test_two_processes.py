@@ -1,5 +1,5 @@
 """Two ASGI server processes sharing the real Redis and PostgreSQL: a bidder connected to one and the
-host connected to the other see the same events in the same order (DESIGN §8: the Redis channel layer
+host connected to the other see the same events in the same order (docs/architecture.md §8: the Redis channel layer
 lets several processes serve one hall).
 
 Two real daphne processes run `config.asgi:application` against this test's database; the test process

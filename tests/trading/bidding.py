@@ -3,9 +3,9 @@
 import hashlib
 import io
 
+from sealedbid.envelope import PlainFile, seal
+from sealedbid.keys import BidderKeys
 from tests.factories import make_tender, make_user, register_bidder_keys
-from trading.sealing.envelope import PlainFile, seal
-from trading.sealing.keys import BidderKeys
 
 
 def published_tender(**overrides):

@@ -202,7 +202,7 @@ def test_bids_and_receipts_are_visible_only_to_their_organization(client, tender
 def test_the_stored_envelope_is_returned_for_the_self_check(client, tender, bidder):
     import io
 
-    from trading.sealing.envelope import open_envelope
+    from sealedbid.envelope import open_envelope
 
     data, _digest = sealed_bid(tender, bidder, files=[("技术标.pdf", b"%PDF tech" * 500)])
     client.force_login(bidder)

@@ -1,4 +1,4 @@
-"""The promise (DESIGN §5): with a copy of the database, the stored files and the settings, and fewer
+"""The promise (docs/architecture.md §5): with a copy of the database, the stored files and the settings, and fewer
 than k custodian shares, nobody can read a bid before the opening. The attacker here holds all of it
 and tries every key the server has; a control with k shares shows the same attempt could succeed."""
 
@@ -14,12 +14,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
 
+from sealedbid import ceremony
+from sealedbid.envelope import EnvelopeError, open_envelope
 from tests.factories import make_custodians, make_tender, make_user
 from tests.trading.bidding import bidder_with_keys, submit
 from trading import actions
 from trading.models import Bid, OpeningKey, TenderCustodian
-from trading.sealing import ceremony
-from trading.sealing.envelope import EnvelopeError, open_envelope
 
 
 @pytest.fixture

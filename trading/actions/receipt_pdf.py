@@ -2,13 +2,13 @@
 
 from django.db import transaction
 
+from accounts.background import enqueue
+
 from ..models import Bid
 
 
 def enqueue_receipt_pdf(bid_id):
-    from ..tasks import produce_receipt_pdf
-
-    produce_receipt_pdf.enqueue(bid_id)
+    enqueue("trading.receipt_pdf", bid_id)
 
 
 def produce_receipt_pdf(bid_id):
