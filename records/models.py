@@ -13,6 +13,11 @@ class Record(models.Model):
         EVALUATION_REPORT = "evaluation_report", _("Evaluation report")
         CANDIDATE_PUBLICITY = "candidate_publicity", _("Candidate publicity")
         AWARD_NOTICE = "award_notice", _("Award notice")
+        AWARD_RESULT = "award_result", _("Award result announcement")
+        UNSUCCESSFUL_NOTICE = "unsuccessful_notice", _("Notice to an unsuccessful bidder")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+        COMPLAINT_DECISION = "complaint_decision", _("Complaint decision")
+        GREEN_SUMMARY = "green_channel_summary", _("Green channel summary")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)

@@ -89,6 +89,9 @@ class Tender(models.Model):
     # The last clock-driven stage written to the trading log (documents open/closed, bids closed).
     clock_stage = models.CharField(max_length=20, blank=True)
     failure_reason = models.CharField(_("reason for failure"), max_length=300, blank=True)
+    # A re-tender (重新招标) of a failed tender links back to it.
+    retender_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="retenders", verbose_name=_("re-tender of"))
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -332,6 +335,11 @@ class Bid(models.Model):
     receipt_signature = models.TextField()
     receipt_record = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
+    # Where the finalize request came from: bids of one tender from one address or one device are a
+    # collusion sign (实施条例 art. 40). The device is a digest of the browser's User-Agent and the
+    # bidder tool's device id, never shown to other bidders.
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client_device = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["submitted_at", "id"]
@@ -383,6 +391,8 @@ class Opening(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     record = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The host's confirmation window: bidders confirm the record (or object) until then.
+    confirm_until = models.DateTimeField(_("confirmations close at"), null=True, blank=True)
 
     def __str__(self):
         return f"{self.tender.code} opening"
@@ -474,4 +484,6 @@ class DocumentRead(models.Model):
 
     def __str__(self):
         return f"{self.file} read by {self.user}"
+from .models_announce import Announcement  # noqa: E402, F401
+from .models_award import Award, Candidate, CandidateObjection, Complaint, Publicity  # noqa: E402, F401
 from .models_green import GreenChannelRequest, GreenNote, Milestone  # noqa: E402, F401

@@ -44,3 +44,6 @@ def expire_uploads_task(tender_id):
     from .actions.bids import sweep_expired_uploads
 
     return sweep_expired_uploads(tender_id)
+
+
+from .tasks_award import award_reminder_task  # noqa: E402, F401  (registers trading.award_reminder)

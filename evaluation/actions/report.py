@@ -26,6 +26,7 @@ from realtime import groups
 from realtime.events import append_stream_event
 from records.actions import produce_record
 from records.models import Record
+from trading.award.candidates import record_candidates
 from trading.models import Tender
 
 from ..models import EvaluationSession
@@ -64,6 +65,15 @@ def _stored_record(session, signers):
     return None
 
 
+def _candidate_rows(session):
+    """[(bid id, rank, price_fen, score)] of the ranking's candidates, for trading's publicity."""
+    ranking = session.ranking or {}
+    order = {row["bid"]: row for row in ranking.get("order") or []}
+    results = {r.bid_id: r for r in session.results.select_related("bid")}
+    return [(results[opened].bid.bid_id, rank, results[opened].price_fen, order.get(opened, {}).get("score"))
+            for rank, opened in enumerate(ranking.get("candidates") or [], 1)]
+
+
 def _close(session_id, record) -> Record:
     with transaction.atomic():
         session = locked_session(session_id)
@@ -77,6 +87,7 @@ def _close(session_id, record) -> Record:
         Tender.objects.filter(pk=session.tender_id).update(status=Tender.Status.EVALUATED)
         receipts = dict(session.results.values_list("bid_id", "bid__bid__receipt_no"))
         candidates = [receipts[bid] for bid in (session.ranking or {}).get("candidates", [])]
+        record_candidates(session.tender, _candidate_rows(session), report_received_at=now)  # docs/award.md
         log("evaluation.closed", None, session, {"record": record.pk, "sha256": record.sha256,
                                                  "candidates": candidates}, role="system")
         event(session, "session.closed", {"report": record.pk}, audience="all")

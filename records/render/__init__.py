@@ -2,11 +2,12 @@
 
     render("bid_receipt", data, anchor=LedgerAnchor(seq, hash)) -> Rendered
 
-`data` is the kind's dataclass or the equivalent JSON-friendly dict. Kinds without a renderer yet
-(candidate publicity, award notice) are built from the same engine
-in records/render/base.py when their apps arrive.
+`data` is the kind's dataclass or the equivalent JSON-friendly dict. Every kind is built from the same engine
+in records/render/base.py.
 """
 
+from .announcement import AnnouncementData, render_announcement
+from .award_records import AWARD_DATA_CLASSES, AWARD_RENDERERS
 from .base import LedgerAnchor, Rendered, Slot
 from .data import DataError, to_jsonable
 from .draw_record import DrawRecord, render_draw_record
@@ -24,6 +25,10 @@ RENDERERS = {
 }
 DATA_CLASSES = {"bid_receipt": BidReceipt, "draw_record": DrawRecord, "evaluation_report": EvaluationReport,
                 "green_channel_summary": GreenChannelSummary, "opening_record": OpeningRecord}
+RENDERERS["announcement"] = render_announcement
+DATA_CLASSES["announcement"] = AnnouncementData
+RENDERERS.update(AWARD_RENDERERS)
+DATA_CLASSES.update(AWARD_DATA_CLASSES)
 
 
 def render(kind, data, *, anchor: LedgerAnchor, watermark="") -> Rendered:

@@ -65,11 +65,15 @@ async def test_the_log_socket_shows_no_bidder_before_the_deadline(scene):
         # A reconnecting client's snapshot (the replay after last_seq=0) tells no more.
         again = await _connect(watchers[name])
         snapshot = (await again.receive_json_from(timeout=5))["data"]["entries"]
-        bidding = [e for e in snapshot if e["action"].startswith(("bid.", "record."))]
+        # The tender announcement's PDF (公告, public from the publication) is the only record before the deadline.
+        bidding = [e for e in snapshot if e["action"].startswith(("bid.", "record."))
+                   and (e.get("payload") or {}).get("kind") != "announcement"]
         assert {(e["action"], e["region"], e["tender"]) for e in bidding} <= {("bid.committed", "", "")}
         text = json.dumps(bidding, ensure_ascii=False)
         assert [s for s in [tender.code, *secrets] if s in text] == []
-        # (Registering a company is public to supervisors; bidding on a tender is not.)
-        assert [e for e in snapshot if e["tender"] == tender.code and e["action"] != "tender.published"
-                and not e["action"].startswith("tender.")] == []
+        # (Registering a company is public to supervisors; bidding on a tender is not. The tender's public
+        # announcement and its PDF are public from the publication.)
+        public = ("tender.", "announcement.published")
+        assert [e for e in snapshot if e["tender"] == tender.code and not e["action"].startswith(public)
+                and (e.get("payload") or {}).get("kind") != "announcement"] == []
         await again.disconnect()

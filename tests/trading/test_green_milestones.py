@@ -90,8 +90,8 @@ def test_later_stages_follow_their_log_entries(world, settings):
     request, tender = world["request"], world["tender"]
     with time_machine.travel(at(2026, 10, 13, 10, 0), tick=False):  # draw due Thu 15 Oct: 2 working days
         assert state(request, tender, "draw") == ms.ON_TRACK
-        assert state(request, tender, "candidate_publicity") == ms.PENDING
-        assert state(request, tender, "award") == ms.PENDING
+        assert state(request, tender, "candidate_publicity") == ms.ON_TRACK
+        assert state(request, tender, "award") == ms.ON_TRACK
     with time_machine.travel(at(2026, 10, 14, 10, 0), tick=False):
         assert state(request, tender, "opening") == ms.AT_RISK
         assert state(request, tender, "draw") == ms.AT_RISK
@@ -104,7 +104,11 @@ def test_later_stages_follow_their_log_entries(world, settings):
         assert state(request, tender, "evaluation") == ms.AT_RISK  # due Mon 19: one working day left
         log_stage(tender, "evaluation.closed", session=1)
         assert state(request, tender, "evaluation") == ms.MET
-        assert state(request, tender, "candidate_publicity") == ms.PENDING
+        assert state(request, tender, "candidate_publicity") == ms.ON_TRACK
+        log_stage(tender, "publicity.published")
+        assert state(request, tender, "candidate_publicity") == ms.MET
+        log_stage(tender, "award.confirmed")
+        assert state(request, tender, "award") == ms.MET
 
 
 def test_only_the_log_counts_not_a_stored_field(world):

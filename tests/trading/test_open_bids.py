@@ -130,4 +130,10 @@ def test_closing_the_opening_produces_the_signed_opening_record(client, scene):
     client.force_login(scene.outsider)
     assert client.get(f"/records/{record.pk}/download/").status_code == 403
     page = client.get(f"/tenders/{scene.tender.pk}/").content.decode()
-    assert "开标记录" not in page and f"/records/{record.pk}/" not in page
+    # The signed record itself stays with the tender's parties; the public learns the opening from its
+    # announcement (开标记录公告, issue 13), a separate PDF signed by the platform seal.
+    assert f"/records/{record.pk}/" not in page
+    from trading.models import Announcement
+
+    announcement = Announcement.objects.get(tender=scene.tender, kind="opening_record")
+    assert f"/announcements/{announcement.pk}/" in page

@@ -51,8 +51,9 @@ def test_stages_follow_the_clock_and_the_task_logs_each_once(client, tongjiang_s
     # No bids at all: at the deadline the tender fails (招标投标法 art. 28), it is never opened.
     assert (tender.status, tender.failure_reason) == ("failed", "fewer_than_three_bids")
     actions_logged = list(Entry.objects.filter(tender_ref=tender.code).values_list("action", flat=True))
-    assert actions_logged[-4:] == ["tender.documents_open", "tender.documents_closed", "tender.bids_closed",
-                                   "tender.failed"]
+    # The failure is announced to the public at once (流标公告, issue 13).
+    assert actions_logged[-5:] == ["tender.documents_open", "tender.documents_closed", "tender.bids_closed",
+                                   "tender.failed", "announcement.published"]
 
 
 def test_publication_schedules_the_clock_task(tongjiang_staff, make_user, django_capture_on_commit_callbacks):

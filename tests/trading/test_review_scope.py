@@ -48,8 +48,10 @@ def test_staff_approve_in_their_county_and_the_tender_is_published_and_logged(cl
     assert client.post(f"/tenders/{tender.pk}/approve/").status_code == 302
     tender.refresh_from_db()
     assert tender.status == "published" and tender.published_at is not None
-    entry = Entry.objects.last()
+    entry = Entry.objects.filter(action="tender.published").last()
     assert (entry.action, entry.tender_ref, entry.region_code) == ("tender.published", tender.code, "511921")
+    # The tender announcement (招标公告) follows in the same transaction (issue 13).
+    assert Entry.objects.filter(seq__gt=entry.seq).values_list("action", flat=True)[0] == "announcement.published"
 
 
 def test_city_staff_approve_anywhere(client, nanjiang_tenderer, city_staff):

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from realtime.events import append_stream_event
 
+from ..announce import announce
 from ..models import Bid, HallAttendance, Opening, OpeningConfirmation, TenderCustodian
 from .opening import hall_stream
 
@@ -61,6 +62,7 @@ def produce_opening_record(tender_id):
                             signers=[opening.closed_by], region=tender.region, readers=set(bidders))
     with transaction.atomic():
         if Opening.objects.filter(pk=opening.pk, record__isnull=True).update(record=record):
+            announce(tender, "opening_record", source=opening)
             append_stream_event(hall_stream(tender.pk), "opening.record_ready",
                                 {"record": record.pk, "sha256": record.sha256,
                                  "url": f"/records/{record.pk}/download/"})

@@ -3,8 +3,7 @@ entry exists, so nobody can edit the board into looking good. Nothing here is st
 
 States: met (the event happened by the end of the target day), late (it happened after), on track,
 at risk (no more than settings.GREEN_CHANNEL_AT_RISK_DAYS working days left), overdue (the target day
-has passed without the event), pending (the platform has no such stage yet: candidate publicity and
-award arrive with another issue).
+has passed without the event).
 """
 
 from collections import defaultdict
@@ -26,8 +25,8 @@ EVENTS = {
     "opening": ("opening.closed",),
     "draw": ("draw.complete",),
     "evaluation": ("evaluation.closed",),
-    "candidate_publicity": (),
-    "award": (),
+    "candidate_publicity": ("publicity.published",),
+    "award": ("award.confirmed",),
 }
 # Stage events shown to the officer (read from the log; "notification of every stage event").
 STAGE_ACTIONS = (
