@@ -81,6 +81,9 @@ class Organization(models.Model):
     )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("region"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # 法定代表人 as registered: two bidders of one tender with one legal representative is a
+    # collusion sign (围标串标, 实施条例 art. 40).
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -198,3 +201,30 @@ class PasswordResetCode(models.Model):
 
     def __str__(self):
         return f"password reset code of {self.user_id}"
+
+
+class Notice(models.Model):
+    """A message to one user about an event that concerns them (issue 14): shown in their workspace and at
+    /notices/, and texted through the SMS backend. Written by accounts.notices.notify only."""
+
+    class Kind(models.TextChoices):
+        DRAW = "draw", _("Expert draw")
+        CLARIFICATION = "clarification", _("Clarification")
+        SHARE = "share", _("Key share to release")
+        OBJECTION = "objection", _("Objection answered")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=500)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="accounts_notice_unread")]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return f"notice {self.pk} to {self.user_id}: {self.kind}"

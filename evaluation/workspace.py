@@ -8,18 +8,21 @@ Every list is scoped: a bidder sees its organization's, staff and regulators the
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.db import models
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Notice, Role
 from accounts.permissions import roles, scope_region_ids
+from trading.award.periods import publish_due
 from trading.calendar import warning_years
 from trading.green.queue import officer_requests
-from trading.models import Bid, CalendarFlag, Objection, Tender, TenderCustodian
+from trading.models import Award, Bid, CalendarFlag, CandidateObjection, Complaint, Objection, Tender, TenderCustodian
 
 from .models import Seat
 from .models_session import Clarification, EvaluationSession, Member
 
+NOTICES_SHOWN = 5
 OPENING_STATES = [Tender.Status.PUBLISHED, Tender.Status.CLOSED, Tender.Status.OPENING, Tender.Status.OPENED]
 
 
@@ -82,7 +85,8 @@ def _expert(user, now):
 def _owner(user, now):
     org = user.organization_id
     if org is None:
-        return {"drafts": [], "under_review": [], "objections": []}
+        return {"drafts": [], "under_review": [], "objections": [], "candidate_objections": [], "to_publish": [],
+                "awards_due": []}
     tenders = Tender.objects.filter(project__owner_id=org).select_related("region")
     objections = (
         Objection.objects.filter(tender__project__owner_id=org, answered_at__isnull=True)
@@ -93,7 +97,25 @@ def _owner(user, now):
         "drafts": list(tenders.filter(status__in=[Tender.Status.DRAFT, Tender.Status.RETURNED]).order_by("-created_at")),
         "under_review": list(tenders.filter(status=Tender.Status.SUBMITTED).order_by("submitted_at")),
         "objections": list(objections),
+        **_owner_after_evaluation(org),
     }
+
+
+def _owner_after_evaluation(org):
+    """Candidates to publish (3 days from the report, 实施条例 art. 54), objections to the candidates to answer,
+    and awards whose contract or report to the regulator is still due (招标投标法 art. 46-47)."""
+    to_publish = []
+    for tender in (Tender.objects.filter(project__owner_id=org, candidates__isnull=False, publicity__isnull=True)
+                   .distinct().order_by("id")):
+        first = tender.candidates.order_by("rank").first()
+        to_publish.append({"tender": tender, "due": publish_due(first.report_received_at)})
+    candidate_objections = (CandidateObjection.objects.filter(tender__project__owner_id=org, answered_at__isnull=True)
+                            .select_related("tender").order_by("answer_due", "id"))
+    awards_due = (Award.objects.filter(tender__project__owner_id=org)
+                  .filter(models.Q(contract_signed_at__isnull=True) | models.Q(reported_at__isnull=True))
+                  .select_related("tender").order_by("contract_due"))
+    return {"to_publish": to_publish, "candidate_objections": list(candidate_objections),
+            "awards_due": list(awards_due)}
 
 
 def _live_sessions(region_ids):
@@ -130,7 +152,13 @@ def _staff_calendar(user, now):
 
 
 def _regulator(user, now):
-    return {"sessions": _live_sessions(scope_region_ids(user, Role.REGULATOR))}
+    from .alerts import visible_alerts
+
+    region_ids = scope_region_ids(user, Role.REGULATOR)
+    complaints = (Complaint.objects.filter(tender__region_id__in=region_ids, decided_at__isnull=True)
+                  .select_related("tender").order_by("due", "id"))
+    return {"sessions": _live_sessions(region_ids), "complaints": list(complaints),
+            "alerts_open": visible_alerts(user).filter(reviewed_at__isnull=True).count()}
 
 
 SECTIONS = [
@@ -143,6 +171,13 @@ SECTIONS = [
 ]
 
 
+def _notices(user):
+    """The user's newest notices, unread first (accounts/notices.py): two queries."""
+    mine = Notice.objects.filter(user=user)
+    recent = list(mine.order_by(models.F("read_at").asc(nulls_first=True), "-created_at", "-id")[:NOTICES_SHOWN])
+    return {"recent": recent, "unread": mine.filter(read_at__isnull=True).count()}
+
+
 @login_required
 def workspace(request):
     now = timezone.now()
@@ -151,4 +186,5 @@ def workspace(request):
         held = held | {"owner"}
     sections = {str(role): build(request.user, now) for role, build in SECTIONS if role in held}
     calendar = _staff_calendar(request.user, now) if Role.STAFF in held else None
-    return render(request, "workspace/home.html", {"now": now, "sections": sections, "calendar": calendar})
+    return render(request, "workspace/home.html", {"now": now, "sections": sections, "calendar": calendar,
+                                                   "notices": _notices(request.user)})

@@ -1,20 +1,24 @@
 import json
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
 from accounts.permissions import can
-from config.ids import int_param
+from config.ids import int_param, parse_int
 
-from . import csvsafe, sth, tree, witness
+from . import csvsafe, sentences, sth, tree, witness
+from . import export as exports
 from .chain import verify
-from .queries import visible_entries
+from .queries import newest_seq, visible_entries
+
+LIVE_ROWS = 100  # at most this many new entries per live-tail request; the tail asks again for the rest
 
 
 def _filtered(request):
@@ -50,15 +54,36 @@ def _verification():
 
 @login_required
 def console(request):
+    """The log as sentences, 50 a page. With `?after=N` (the live tail, static/js/ledger.js): only the
+    entries after N that match the filter, as list items, with the head they were read up to."""
     if not can(request.user, "ledger.view", None):
         raise PermissionDenied
     qs, filters = _filtered(request)
-    page = Paginator(qs.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    if "after" in request.GET:
+        return _live_rows(request, qs)
+    head = newest_seq()  # first: the live tail goes on from here, so nothing appended meanwhile is missed
+    page = Paginator(qs.filter(seq__lte=head).order_by("-seq"), 50).get_page(request.GET.get("page"))
+    page.object_list = sentences.annotate(page.object_list)
     result = _verification() if request.GET.get("verify") == "1" else None
     return render(request, "ledger/console.html", {
         "page": page, "filters": filters, "verification": result, "witness": witness.status(request.user),
-        "may_witness": can(request.user, "ledger.witness"),
+        "may_witness": can(request.user, "ledger.witness"), "head": head,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "action_choices": sentences.action_choices(filters["action"]),
     })
+
+
+def _live_rows(request, qs):
+    after = parse_int(request.GET.get("after", ""), minimum=0, maximum=2**62)
+    if after is None:
+        return HttpResponseBadRequest(_("The parameter “after” must be a whole number."), content_type="text/plain")
+    head = newest_seq()
+    rows = list(qs.filter(seq__gt=after, seq__lte=head).order_by("seq")[:LIVE_ROWS])
+    # Read up to `head`, or up to the last row sent when there were more: the tail asks again from there.
+    through = rows[-1].seq if len(rows) == LIVE_ROWS else head
+    response = render(request, "ledger/console_entries.html", {"entries": sentences.annotate(reversed(rows))})
+    response["X-Ledger-Through"] = str(through)
+    return response
 
 
 @login_required
@@ -88,18 +113,21 @@ def cosign(request):
 
 @login_required
 def export(request):
+    """The console's filtered set with the proofs to check it against a signed tree head
+    (ledger/export.py; docs/trading-log.md): CSV, or JSON with `?format=json`."""
     if not can(request.user, "ledger.view", None):
         raise PermissionDenied
-    qs, _filters = _filtered(request)
-    writer = csvsafe.writer(csvsafe.Echo())
-    header = ["seq", "time", "actor", "role", "region", "tender", "action", "payload", "prev_hash", "hash"]
-
-    def rows():
-        yield writer.writerow(header)
-        for e in qs.order_by("seq").iterator(chunk_size=2000):
-            yield writer.writerow([e.seq, e.created_at.isoformat(), e.actor_name, e.role, e.region_code,
-                                   e.tender_ref, e.action, e.payload, e.prev_hash, e.hash])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="trading-log.csv"'
+    qs, filters = _filtered(request)
+    as_json = request.GET.get("format") == "json"
+    try:
+        job = exports.Export(request.user, qs, filters)
+    except DomainError as exc:
+        return JsonResponse({"code": exc.code, "detail": str(exc.message)}, status=exc.http_status)
+    if as_json:
+        response = StreamingHttpResponse(exports.stream_json(job), content_type="application/json; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(exports.stream_csv(job, csvsafe.writer(csvsafe.Echo())),
+                                         content_type="text/csv; charset=utf-8")
+    name = f"trading-log-{job.size}.{'json' if as_json else 'csv'}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

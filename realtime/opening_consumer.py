@@ -1,6 +1,12 @@
 """The opening hall's websocket (docs/architecture.md §8 protocol). Thin: it authenticates, checks the permission
-once, joins the hall's group, and hands each client message to one opening action."""
+once, joins the hall's group, and hands each client message to one opening action.
 
+It also keeps the socket's presence entry (realtime/presence.py: joined on connect, a heartbeat, left on
+disconnect) and, for a socket that sent `presence.watch`, sends the board its user may see whenever that
+changes (`{"type": "presence", "data": ...}`, no seq: presence is not part of the stored stream)."""
+
+import asyncio
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -10,11 +16,13 @@ from django.utils.translation import gettext as _
 from accounts.errors import DomainError
 from accounts.permissions import can
 
-from . import groups
+from . import groups, presence
 from .consumers import CLOSE_FORBIDDEN
 from .events import stream_events_after
 from .models import ClientMessage
 from .protocol import ProtocolConsumer, error_reply
+
+logger = logging.getLogger(__name__)
 
 
 def _handlers():
@@ -31,8 +39,17 @@ def _handlers():
             actor=user, confirmation_id=data.get("confirmation"), answer=data.get("answer", "")),
         "objections.answer": lambda user, tender, data: opening.answer_objections_on_spot(
             actor=user, tender_id=tender, confirmation_ids=data.get("confirmations"), answer=data.get("answer", "")),
+        "record.window": lambda user, tender, data: opening.set_confirm_window(
+            actor=user, tender_id=tender, minutes=data.get("minutes")),
         "opening.close": lambda user, tender, data: opening.close_opening(actor=user, tender_id=tender),
+        # Asks for the presence board (below): no state changes, answered `ack` like the others.
+        "presence.watch": lambda user, tender, data: None,
     }
+
+
+# Hall events after which the presence board reads differently: bidders are named from the opening on;
+# a custodian who released is marked so.
+PRESENCE_EVENTS = {"opening.started", "opening.share_released"}
 
 
 class OpeningHallConsumer(ProtocolConsumer):
@@ -41,6 +58,9 @@ class OpeningHallConsumer(ProtocolConsumer):
         self.tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
         self.group = groups.opening_hall(self.tender_id)
         self.last_seq = None
+        self.heartbeat = None
+        self.watching = False  # sent presence boards only after `presence.watch`
+        self.board = None  # the last board sent, so an unchanged one is never sent again
         if not await database_sync_to_async(self._may_attend)():
             # Accept, then close with 4403: a refusal before accepting reaches a browser only as 1006,
             # and the page would keep reconnecting.
@@ -57,6 +77,9 @@ class OpeningHallConsumer(ProtocolConsumer):
         else:
             self.last_seq = last_seq
             await self._catch_up()
+        if await database_sync_to_async(presence.join)(self.group, self.channel_name, self.user.pk):
+            await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
+        self.heartbeat = asyncio.ensure_future(self._beat())
 
     async def _catch_up(self, until=None):
         """Send the stored events after the last one sent (up to `until`), in order."""
@@ -90,11 +113,48 @@ class OpeningHallConsumer(ProtocolConsumer):
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            if await database_sync_to_async(presence.leave)(self.group, self.channel_name):
+                await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
+
+    # --- presence: who is in the hall now (realtime/presence.py), never stored in the stream ----------------
+    # Every socket counts as present; only those that sent `presence.watch` (the hall page) receive
+    # `{"type": "presence", "data": board}` messages, without a seq: they are no events of the stream.
+
+    async def _beat(self):
+        """The heartbeat keeps this socket's entry alive and drops those of sockets whose process died."""
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            try:
+                if await database_sync_to_async(presence.beat)(self.group, self.channel_name, self.user.pk):
+                    await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
+            except Exception:  # the cache is down for a moment: beat again later, keep the socket
+                logger.exception("presence heartbeat of %s failed", self.group)
+
+    async def presence_changed(self, event):
+        """Each socket computes the board its own user may see (bidders are secret before the opening),
+        and sends it only when it differs from the last one it sent: an unchanged board tells a bidder
+        nothing, not even that another bidder came in."""
+        if not self.watching:
+            return
+        board = await database_sync_to_async(self._board)()
+        if board != self.board:
+            self.board = board
+            await self.send_json({"type": "presence", "data": board})
+
+    def _board(self):
+        from trading.hall import presence_board
+
+        return presence_board(self.tender_id, self.user, presence.user_ids(self.group))
 
     async def receive_json(self, content, **kwargs):
         """`content` was checked by ProtocolConsumer: `{"id": str, "type": str, "data": dict}`."""
         reply = await database_sync_to_async(self._handle)(content)
         await self.send_json(reply)
+        if content["type"] == "presence.watch" and reply["type"] == "ack":
+            self.watching, self.board = True, None
+            await self.presence_changed({})
 
     def _handle(self, content):
         """Apply a client message at most once: its id is claimed in the same transaction as the action."""
@@ -131,3 +191,5 @@ class OpeningHallConsumer(ProtocolConsumer):
                 return
         await self.send_json(data)
         self.last_seq = data["seq"]
+        if data["type"] in PRESENCE_EVENTS:  # bidders are named from now on; a custodian has released
+            await self.presence_changed({})

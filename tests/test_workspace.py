@@ -74,7 +74,8 @@ class TestWorkspace:
         assert world.tenders["submitted"] in owner["under_review"]
         assert [o.pk for o in owner["objections"]] == [world.ids["objection"]]
         other, _ = _page(world, "tend2")
-        assert other["owner"] == {"drafts": [], "under_review": [], "objections": []}
+        assert other["owner"] == {"drafts": [], "under_review": [], "objections": [], "to_publish": [],
+                                  "candidate_objections": [], "awards_due": []}
 
     def test_staff_and_regulators_see_their_region_only(self, world, db):
         here, body = _page(world, "stH")

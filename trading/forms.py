@@ -3,9 +3,13 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import DomainError
 from accounts.models import Region
 
 from . import evaluation_terms
+from .files import check_document
+from .forms_checks import form_field, rule_errors
+from .forms_criteria import criteria_formset, row_errors
 from .models import Amendment, Category, EvaluationMethod
 from .rules import STANDARD_BID_LETTER_FIELDS
 
@@ -32,21 +36,6 @@ def yuan_to_fen(value):
 class YuanField(forms.DecimalField):
     def __init__(self, **kwargs):
         super().__init__(max_digits=15, decimal_places=2, min_value=0, **kwargs)
-
-
-def parse_criteria(text):
-    """One criterion a line: 名称|分值|类型 (类型: price, technical, commercial)."""
-    criteria = []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split("|")]
-        if len(parts) != 3 or not parts[1].isdigit():
-            raise forms.ValidationError(
-                _("Line %(n)s: write name|points|kind, for example 技术方案|30|technical.") % {"n": n}
-            )
-        criteria.append({"name": parts[0], "weight": int(parts[1]), "kind": parts[2]})
-    return criteria
 
 
 class PointsField(forms.DecimalField):
@@ -91,13 +80,6 @@ class TenderForm(forms.Form):
         label=_("Bid deadline (= opening time)"), widget=DateTimeLocalInput(), input_formats=[DT_FORMAT]
     )
     evaluation_method = forms.ChoiceField(label=_("Evaluation method"), choices=EvaluationMethod.choices)
-    criteria = forms.CharField(
-        label=_("Scoring criteria (comprehensive method): one per line, name|points|kind"),
-        required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "投标报价|60|price\n技术方案|30|technical\n商务|10|commercial"}
-        ),
-    )
     bid_letter_fields = forms.MultipleChoiceField(
         label=_("Bid letter fields"),
         widget=forms.CheckboxSelectMultiple,
@@ -138,14 +120,65 @@ class TenderForm(forms.Form):
     anonymous_technical = forms.BooleanField(
         label=_("Anonymous technical review (暗标): bidders appear as codes until the scores lock"), required=False)
 
-    def __init__(self, *args, category=None, **kwargs):
+    def __init__(self, *args, category=None, criteria=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.category = category
+        # The scoring criteria as rows (trading/forms_criteria.py), validated with the form.
+        # Bound rows have no initial: a row is taken when filled in, not when changed.
+        self.criteria_rows = (criteria_formset(self.data) if self.is_bound else criteria_formset(initial=criteria))
         if category == Category.PROCUREMENT:
             # 政府采购法实施条例 art. 33: a procurement tender states its budget (预算金额) there.
             self.fields["estimated_price"].label = _("Budget (yuan)")
 
-    def clean_criteria(self):
-        return parse_criteria(self.cleaned_data.get("criteria"))
+    def is_valid(self):
+        valid = super().is_valid()  # runs clean(), which validates the rows
+        return valid and self.criteria_rows.is_valid()
+
+    def clean(self):
+        """Every rule the terms break, at once, each next to its field (trading/forms_checks.py): the
+        rows first (their total and the price criterion), then the legal rules on what did clean."""
+        data = super().clean()
+        rows = self.criteria_rows
+        rows.method = data.get("evaluation_method")
+        data["criteria"] = rows.criteria if rows.is_valid() else None
+        category = data.get("category") or self.category or Category.WORKS
+        for exc in rule_errors(self._readable_terms(), category, data["criteria"]):
+            self.add_domain_error(exc)
+        return data
+
+    def _readable_terms(self):
+        """The action's keyword arguments the form could read so far (rule_errors skips the others)."""
+        data, terms = self.cleaned_data, {}
+        for name in ("documents_from", "documents_until", "bid_deadline", "evaluation_method"):
+            if data.get(name) is not None:
+                terms[name] = data[name]
+        for name in ("estimated_price", "bid_security"):
+            if data.get(name) is not None:
+                terms[f"{name}_fen"] = yuan_to_fen(data[name])
+        try:
+            terms["evaluation_terms"] = self.evaluation_terms()
+        except KeyError:
+            pass  # a term field did not clean: its own error shows
+        return terms
+
+    def add_domain_error(self, exc):
+        """A refusal of a rule or of the action, next to its field (the rows' own list for criteria)."""
+        field = form_field(exc, TERM_FIELDS)
+        if field == "criteria":
+            self.criteria_rows.non_form_errors().append(str(exc.message))
+            return
+        field = field if field in self.fields else None
+        if field is None or field not in self.errors or str(exc.message) not in self.errors[field]:
+            self.add_error(field, str(exc.message))
+
+    def error_summary(self):
+        """(anchor id, label, message) of every error, for the list at the top of the page."""
+        found = [("", "", str(m)) for m in self.non_field_errors()]
+        for field in self:
+            found += [(field.id_for_label or field.auto_id, field.label, str(m)) for m in field.errors]
+        label = str(_("Scoring criteria"))
+        found += [(anchor, label, message) for anchor, message in row_errors(self.criteria_rows)]
+        return found
 
     def main_fields(self):
         return [field for field in self if field.name not in TERM_FORM_FIELDS]
@@ -162,7 +195,7 @@ class TenderForm(forms.Form):
         comprehensive method only (the action refuses it with the other)."""
         data = self.cleaned_data
         terms = {"trim_extremes": data["trim_extremes"], "anonymous_technical": data["anonymous_technical"]}
-        if data["qualification_criteria"]:
+        if data.get("qualification_criteria"):
             terms["qualification_criteria"] = data["qualification_criteria"]
         if data.get("outlier_pct") is not None:
             terms["outlier_pct"] = data["outlier_pct"]
@@ -191,7 +224,7 @@ class TenderForm(forms.Form):
             "documents_until": data["documents_until"],
             "bid_deadline": data["bid_deadline"],
             "evaluation_method": data["evaluation_method"],
-            "criteria": data["criteria"],
+            "criteria": data["criteria"] or [],
             "evaluation_terms": self.evaluation_terms(),
             "bid_letter_fields": [f for f in STANDARD_BID_LETTER_FIELDS if f["key"] in keys],
             "max_bid_bytes": data["max_bid_mb"] * 1024 * 1024,
@@ -230,6 +263,16 @@ class NewTenderForm(TenderForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["estimated_price"].label = _("Estimated price, or budget for government procurement (yuan)")
+
+    def clean_document(self):
+        """The same checks as the action's (trading/files.py), now, so its error shows with the others."""
+        uploaded = self.cleaned_data.get("document")
+        if uploaded:
+            try:
+                check_document(uploaded)
+            except DomainError as exc:
+                raise forms.ValidationError(str(exc.message), code=exc.code) from None
+        return uploaded
 
 
 class AmendmentForm(forms.Form):

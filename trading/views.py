@@ -16,8 +16,8 @@ from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.models import Region, Role
 from accounts.permissions import can, has_role, scope_region_ids
 
-from . import actions, evaluation_terms
-from .forms import TERM_FIELDS, AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm, evaluation_terms_initial
+from . import actions, evaluation_terms, rules, staging
+from .forms import AmendmentForm, NewTenderForm, PortalFilterForm, TenderForm, evaluation_terms_initial
 from .models import Objection, Tender, TenderDocument
 from .queries import (
     PUBLIC_STATUSES,
@@ -210,13 +210,6 @@ def download_document(request, pk, doc_pk):
     return response
 
 
-def _form_error(form, exc):
-    field = exc.extra.get("field")
-    if field == "evaluation_terms":
-        field = TERM_FIELDS.get(exc.extra.get("term"))
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 @login_required
 def my_tenders(request):
     if not (has_role(request.user, Role.TENDERER) or has_role(request.user, Role.AGENCY)):
@@ -229,36 +222,62 @@ def my_tenders(request):
 
 @login_required
 def new_tender(request):
+    """A draft tender. An attached file that passed its checks is kept across a failed save
+    (trading/staging.py): the page shows it and the user need not choose it again."""
     if not (has_role(request.user, Role.TENDERER) or has_role(request.user, Role.AGENCY)):
         raise PermissionDenied
     form = NewTenderForm(request.POST or None, request.FILES or None)
     allowed = [r for r in Region.objects.select_related("parent") if can(request.user, "project.create", r)]
     form.fields["region"].queryset = Region.objects.filter(pk__in=[r.pk for r in allowed])
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                project = actions.create_project(
-                    actor=request.user,
-                    name=data["project_name"],
-                    region_code=data["region"].code,
-                    category=data["category"],
-                )
-                tender = actions.create_tender(actor=request.user, project_id=project.pk, **form.terms())
-                if data.get("document"):
-                    actions.add_document(actor=request.user, tender_id=tender.pk, uploaded=data["document"])
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("The draft tender %(code)s is saved.") % {"code": tender.code})
-            return redirect("trading:detail", pk=tender.pk)
-    return render(request, "trading/form.html", {"form": form, "new": True}, status=400 if form.errors else 200)
+    kept = None
+    if request.method == "POST":
+        kept = staging.take(request.user, request.POST.get("staged_document"))
+        if request.POST.get("discard_staged"):
+            staging.discard(kept)
+            kept = None
+        if form.is_valid():
+            tender = _create_tender(request, form, form.cleaned_data.get("document") or kept)
+            if tender is not None:
+                staging.discard(kept)
+                messages.success(request, _("The draft tender %(code)s is saved.") % {"code": tender.code})
+                return redirect("trading:detail", pk=tender.pk)
+        uploaded = request.FILES.get("document")
+        if uploaded is not None and "document" not in form.errors:
+            staging.discard(kept)  # a new choice replaces the kept file
+            kept = staging.stage(request.user, uploaded)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "trading/form.html", {"form": form, "new": True, "kept": kept}, status=status)
+
+
+def _create_tender(request, form, document):
+    """The project, its tender and its document in one transaction; None (errors on the form) if refused."""
+    data = form.cleaned_data
+    opened = document.open() if isinstance(document, staging.Staged) else document
+    try:
+        with transaction.atomic():
+            project = actions.create_project(actor=request.user, name=data["project_name"],
+                                             region_code=data["region"].code, category=data["category"])
+            tender = actions.create_tender(actor=request.user, project_id=project.pk, **form.terms())
+            if opened:
+                actions.add_document(actor=request.user, tender_id=tender.pk, uploaded=opened)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return None
+    finally:
+        if isinstance(document, staging.Staged):
+            opened.close()
+    return tender
 
 
 @login_required
 def edit_tender(request, pk):
     tender = _visible_tender(request, pk)
     if not can(request.user, "tender.edit", tender):
+        if can(request.user, "tender.amend", tender):
+            # Published: its terms change only through an amendment (变更公告), as the API says
+            # (403 tender_published_use_amendment; trading/actions/tenders.py _check_editable).
+            return render(request, "trading/form_published.html", {
+                "tender": tender, "article": rules.amendment_article(tender.category)}, status=403)
         raise PermissionDenied
     initial = {
         "title": tender.title,
@@ -270,21 +289,21 @@ def edit_tender(request, pk):
         "documents_until": tender.documents_until,
         "bid_deadline": tender.bid_deadline,
         "evaluation_method": tender.evaluation_method,
-        "criteria": "\n".join(f"{c['name']}|{c['weight']}|{c['kind']}" for c in tender.criteria),
         "bid_letter_fields": [f["key"] for f in tender.bid_letter_fields],
         "max_bid_mb": tender.max_bid_bytes // 2**20,
         **evaluation_terms_initial(tender),
     }
-    form = TenderForm(request.POST or None, initial=initial, category=tender.category)
+    form = TenderForm(request.POST or None, initial=initial, category=tender.category, criteria=tender.criteria)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_tender(actor=request.user, tender_id=tender.pk, **form.terms())
         except DomainError as exc:
-            _form_error(form, exc)
+            form.add_domain_error(exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("trading:detail", pk=tender.pk)
-    return render(request, "trading/form.html", {"form": form, "tender": tender}, status=400 if form.errors else 200)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "trading/form.html", {"form": form, "tender": tender}, status=status)
 
 
 def _post_action(request, pk, fn, success, **kwargs):
@@ -442,7 +461,6 @@ def opening_hall(request, pk):
             "choose_key": _("Choose your custodian key file first."), "failed_action": _("Refused:"),
             "signed_in": _("Signed in"), "bidder": _("Bidder"), "host": _("Host"), "supervisor": _("Supervisor"),
             "custodian": _("Key custodian"), "anonymous_bidder": _("A bidder (named at the opening)"),
-            "answer_prompt": _("Answer on the spot:"), "objection_prompt": _("Your objection:"),
         },
     }
     # Suspended by an unanswered objection: the deadline does not pass into the opening (实施条例 art. 22).

@@ -15,11 +15,13 @@ from pathlib import PurePath
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError, NotFound
-from accounts.models import Role
+from accounts.models import Notice, Role
+from accounts.notices import members_with_role, notify_all
 from accounts.permissions import check, has_role
 from config.ids import parse_int
 from ledger.canonical import utc_iso
@@ -90,6 +92,10 @@ def organization_clarifications(organization_id, *, open_only=False):
     return qs
 
 
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _notify_organization(clarification, kind):
     organization_id = clarification.bid.bid.organization_id
     send_event_on_commit(groups.organization(organization_id), "clarification.event",
@@ -129,6 +135,10 @@ def ask_clarification(*, actor, session_id, bid, question, minutes):
             "deadline": utc_iso(clarification.deadline), "question_sha256": _sha256(question)}, role="expert")
         base.event(session, "clarification.asked", committee_row(clarification), audience="committee")
         _notify_organization(clarification, "asked")
+        notify_all(members_with_role(opened.bid.organization_id, Role.BIDDER), Notice.Kind.CLARIFICATION,
+                   _("The evaluation committee of %(tender)s asks your company for a clarification; answer "
+                     "before %(deadline)s."), reverse("evaluation:clarifications"),
+                   params={"tender": session.tender.code, "deadline": _local(clarification.deadline)})
     return {"clarification": clarification.pk}
 
 

@@ -18,10 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.background import enqueue
 from accounts.errors import DomainError, NotFound
-from accounts.models import Region
+from accounts.models import Notice, Region
+from accounts.notices import notify
 from accounts.permissions import check
 from accounts.sms import send_sms
 from ledger import chain
@@ -308,6 +310,12 @@ def _notify(seat, code, tender):
         "link": f"{settings.SITE_URL}/evaluation/draws/answer/{seat.link_token}/", "code": code}
     phone = seat.expert.phone
     transaction.on_commit(lambda: send_sms(phone, text))
+    # The text above carries the one-time code; the notice in the expert's workspace does not (sms=False).
+    notify(seat.expert.user, Notice.Kind.DRAW,
+           gettext_lazy("You are drawn as an evaluation expert for %(tender)s: accept or decline before %(time)s "
+                        "with the code in your text message."),
+           f"/evaluation/draws/answer/{seat.link_token}/", sms=False,
+           params={"tender": tender.code, "time": timezone.localtime(seat.respond_by).strftime("%Y-%m-%d %H:%M")})
 
 
 def _schedule_timeout(draw, respond_by):

@@ -529,6 +529,10 @@ def _confirmations(doc, r: OpeningRecord):
         "投标人对开标有异议的，应当在开标现场提出，当场作出答复，并制作记录（《中华人民共和国招标投标法实施条例》第四十四条）。",
         "small",
     )
+    unconfirmed = [(i, b.bidder_name) for i, b in enumerate(r.bids, 1) if b.bidder_name not in confirmed]
+    if unconfirmed:  # a table: a long run of names in one paragraph would hang its punctuation past the margin
+        doc.table(["序号", "未确认开标记录的投标人"], [[i, name] for i, name in unconfirmed],
+                  [12 * mm, CONTENT_W - 12 * mm], wrap={1})
     if not r.confirmations:
         doc.text("开标过程中无投标人确认或提出异议的记录。")
         return

@@ -3,19 +3,26 @@
 import { readJson } from "./api.js";
 import { decryptShare, importKeyFile } from "./sealing.js";
 import { explainSealingError } from "./sealing-text.js";
+import { fmt, fmtBytes, renderPresence, renderProgress, renderUnconfirmed } from "./hall-board.js";
 
 const config = readJson("hall-config");
 const msg = config.messages;
+const texts = readJson("hall-texts");
 const $ = (id) => document.getElementById(id);
 let state = null;
 let lastSeq = null;
 let socket = null;
 let clockOffset = 0;
+let shownClosed = false; // whether the last render saw the confirmation window closed
 const pending = new Map();
 const selected = new Set(); // objections the host ticked, kept across re-renders
 
 function text(node, value) { node.textContent = value ?? ""; return node; }
 function li(content, cls) { const item = document.createElement("li"); text(item, content); if (cls) item.className = cls; return item; }
+
+const clock = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+function serverNow() { return Date.now() + clockOffset; }
+function windowClosed() { const until = state?.opening?.confirm_until; return Boolean(until) && serverNow() >= Date.parse(until); }
 
 function fmtMoney(fen) {
   const sign = fen < 0 ? "-" : "";
@@ -61,36 +68,63 @@ function render() {
       if (i === cells.length - 1) td.className = `outcome-${r.outcome}`; tr.appendChild(td); });
     return tr;
   }));
-  $("hall-bidder-panel").hidden = !(status === "reading" && config.is_bidder);
+  $("hall-bidder-panel").hidden = !(status === "reading" && config.is_bidder && !windowClosed());
   $("hall-host-panel").hidden = !(config.is_host && status === "reading");
+  $("hall-window-form").hidden = windowClosed();
   const answering = config.is_host && status === "reading";
   const openIds = openObjections();
   for (const id of selected) if (!openIds.includes(id)) selected.delete(id);
   $("hall-answer-panel").hidden = !(answering && openIds.length);
   const list = $("hall-confirmations");
-  list.replaceChildren(...state.confirmations.map((c) => {
-    const item = li(`${c.bidder} · ${msg[c.kind]}${c.text ? `:${c.text}` : ""}${c.answer ? ` — ${c.answer}` : ""}`);
-    item.dataset.confirmation = c.id;
-    if (answering && openIds.includes(c.id)) {
-      const box = Object.assign(document.createElement("input"), { type: "checkbox", checked: selected.has(c.id) });
-      box.setAttribute("aria-label", list.dataset.selectLabel);
-      box.addEventListener("change", () => { if (box.checked) selected.add(c.id); else selected.delete(c.id); });
-      item.prepend(box);
-      const button = document.createElement("button");
-      text(button, msg.answer_prompt);
-      button.type = "button";
-      button.addEventListener("click", () => {
-        const answer = prompt(msg.answer_prompt);
-        if (answer) send("objection.answer", { confirmation: c.id, answer });
-      });
-      item.appendChild(button);
-    }
-    return item;
-  }));
+  list.replaceChildren(...state.confirmations.map((c) => confirmationItem(c, answering && openIds.includes(c.id), list)));
   if (opening?.record_url) {
     const link = Object.assign(document.createElement("a"), { href: opening.record_url, textContent: msg.download });
     $("hall-record").replaceChildren(document.createTextNode(`${msg.record_ready} `), link);
   }
+  shownClosed = windowClosed();
+  renderWindow();
+  renderUnconfirmed(state, texts, status, shownClosed);
+  renderProgress(state, texts);
+}
+
+// One confirmation or objection: who, what, the objection's text and the host's answer as written.
+function confirmationItem(c, answerable, list) {
+  const item = document.createElement("li");
+  item.dataset.confirmation = c.id;
+  item.append(text(document.createElement("span"), `${c.bidder} · ${msg[c.kind]}`));
+  if (answerable) {
+    const box = Object.assign(document.createElement("input"), { type: "checkbox", checked: selected.has(c.id) });
+    box.setAttribute("aria-label", list.dataset.selectLabel);
+    box.addEventListener("change", () => { if (box.checked) selected.add(c.id); else selected.delete(c.id); });
+    item.prepend(box);
+  }
+  if (c.text) item.append(Object.assign(document.createElement("p"), { className: "hall-text", textContent: c.text }));
+  if (c.answer) item.append(Object.assign(document.createElement("p"), { className: "hall-answer", textContent: `${texts.host_answer}${c.answer}` }));
+  if (answerable) {
+    const button = text(document.createElement("button"), texts.answer_one);
+    button.type = "button";
+    button.addEventListener("click", () => { // this one objection, answered in the form below
+      selected.clear();
+      selected.add(c.id);
+      render();
+      $("hall-answer-text").focus();
+    });
+    item.append(button);
+  }
+  return item;
+}
+
+function renderWindow() {
+  const node = $("hall-window");
+  const until = state.opening?.confirm_until;
+  const status = state.opening?.status;
+  if (status !== "reading" && status !== "closed") { text(node, ""); return; }
+  if (!until) { text(node, status === "reading" ? texts.window_none : ""); return; }
+  const time = clock.format(new Date(until));
+  const left = Date.parse(until) - serverNow();
+  if (left <= 0) { text(node, fmt(texts.window_closed, { time })); return; }
+  const s = Math.ceil(left / 1000);
+  text(node, fmt(texts.window_until, { time, left: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` }));
 }
 
 function openObjections() {
@@ -100,17 +134,40 @@ function openObjections() {
 // One answer for several objections, in one message: all are answered or none (the server says why).
 function answerObjections(ids) {
   const answer = $("hall-answer-text").value.trim();
-  if (!ids.length || !answer) return;
-  send("objections.answer", { confirmations: ids, answer }).then((reply) => {
-    if (reply.type === "ack") { $("hall-answer-text").value = ""; selected.clear(); render(); }
+  const problem = !ids.length ? texts.choose_objections : checkText(answer, texts.answer_required);
+  if (problem) { fieldError("hall-answer", problem); return; }
+  fieldError("hall-answer", null);
+  send("objections.answer", { confirmations: ids, answer }, "hall-answer").then((reply) => {
+    if (reply.type === "ack") { $("hall-answer-text").value = ""; counter("hall-answer"); selected.clear(); render(); }
   });
+}
+
+function checkText(value, required) {
+  if (!value) return required;
+  return value.length > texts.max_text ? fmt(texts.too_long, { max: texts.max_text, n: value.length }) : null;
+}
+
+// A form field's message, next to it (null clears it).
+function fieldError(prefix, message) {
+  const node = $(`${prefix}-error`);
+  const field = document.getElementById(`${prefix}-text`) || document.getElementById(`${prefix}-minutes`);
+  node.hidden = !message;
+  text(node, message);
+  if (message) { field?.setAttribute("aria-invalid", "true"); field?.focus(); } else field?.removeAttribute("aria-invalid");
+}
+
+function counter(prefix) {
+  text($(`${prefix}-count`), fmt(texts.characters, { n: $(`${prefix}-text`).value.trim().length, max: texts.max_text }));
 }
 
 function apply(event) {
   const d = event.data;
   switch (event.type) {
     case "hall.signed_in": state.attendees.push(d); break;
-    case "opening.started": state.opening = { status: "awaiting_shares" }; state.bids = d.bids; state.threshold = d.threshold; break;
+    case "opening.started":
+      state.opening = { status: "awaiting_shares", confirm_until: null }; state.bids = d.bids; state.threshold = d.threshold;
+      state.bidder_names = d.bidders;
+      break;
     case "opening.failed": state.tender.status = "failed"; break;
     case "opening.share_released": {
       // By share index: names are not unique (two custodians may both be 张伟).
@@ -121,9 +178,10 @@ function apply(event) {
     }
     case "opening.decrypting": state.opening.status = "decrypting"; break;
     case "opening.progress": {
+      state.progress = { ...(state.progress || {}), [d.number]: d };
       const pct = Math.round(100 * ((d.number - 1) + (d.size ? d.bytes / d.size : 0)) / d.total);
       $("hall-progress").style.width = `${pct}%`;
-      text($("hall-progress-text"), `${d.number} / ${d.total} · ${(d.bytes / 1048576).toFixed(1)} MB`);
+      text($("hall-progress-text"), `${d.number} / ${d.total} · ${fmtBytes(d.bytes)} / ${fmtBytes(d.size)} · ${fmtBytes(d.rate)}/s`);
       break;
     }
     case "opening.bid_opened": state.results.push(d); state.results.sort((a, b) => a.number - b.number); break;
@@ -134,6 +192,7 @@ function apply(event) {
       if (i >= 0) state.confirmations[i] = d;
       break;
     }
+    case "opening.confirm_window": state.opening.confirm_until = d.until; break;
     case "opening.closed": state.opening.status = "closed"; break;
     case "opening.record_ready": state.opening.record_url = d.url; break;
     default: break;
@@ -143,14 +202,20 @@ function apply(event) {
 function onMessage(message) {
   const event = JSON.parse(message.data);
   if (event.type === "ack" || event.type === "error") {
-    const done = pending.get(event.id);
+    const waiting = pending.get(event.id);
     pending.delete(event.id);
-    if (event.type === "error") text($("hall-alert"), `${msg.failed_action} ${event.data.detail} [${event.data.code}]`).hidden = false;
-    done?.(event);
+    if (event.type === "error") {
+      const detail = `${event.data.detail} [${event.data.code}]`;
+      if (waiting?.field) fieldError(waiting.field, detail); // a form's refusal, next to its field
+      else text($("hall-alert"), `${msg.failed_action} ${detail}`).hidden = false;
+    }
+    waiting?.resolve(event);
     return;
   }
+  if (event.type === "presence") { renderPresence(event.data, texts); return; } // no seq: not a stream event
   if (event.type === "snapshot") {
     state = event.data;
+    state.progress = Object.fromEntries((state.progress || []).map((p) => [p.number, p]));
     lastSeq = event.seq;
     clockOffset = Date.parse(state.server_now) - Date.now();
   } else {
@@ -166,7 +231,7 @@ function connect() {
   const query = lastSeq === null ? "" : `?last_seq=${lastSeq}`;
   socket = new WebSocket(`${scheme}://${location.host}${config.ws}${query}`);
   text($("hall-connection"), msg.connecting);
-  socket.onopen = () => text($("hall-connection"), msg.live);
+  socket.onopen = () => { text($("hall-connection"), msg.live); send("presence.watch"); };
   socket.onmessage = onMessage;
   socket.onclose = (event) => {
     if (event.code === 4403) return;
@@ -175,17 +240,21 @@ function connect() {
   };
 }
 
-function send(type, data = {}) {
+// `field`: the form whose error element shows a refusal (else the page's alert).
+function send(type, data = {}, field = null) {
   const id = crypto.randomUUID();
   return new Promise((resolve) => {
-    pending.set(id, resolve);
+    pending.set(id, { resolve, field });
     socket.send(JSON.stringify({ id, type, data }));
   });
 }
 
 function tick() {
   if (!state) return;
-  const left = Date.parse(state.tender.deadline) - (Date.now() + clockOffset);
+  if (state.opening?.confirm_until) { // the window's countdown; at its closing the panels change
+    if (windowClosed() !== shownClosed) render(); else renderWindow();
+  }
+  const left = Date.parse(state.tender.deadline) - serverNow();
   if (left <= 0) { text($("hall-countdown"), msg.opening_now); return; }
   const s = Math.floor(left / 1000);
   text($("hall-countdown"), `${msg.until_opening} ${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`);
@@ -195,12 +264,32 @@ $("hall-sign-in").addEventListener("click", () => send("hall.sign_in").then((rep
   if (reply.type === "ack") { state.me.signed_in = true; render(); }
 }));
 $("hall-confirm").addEventListener("click", () => send("record.confirm"));
-$("hall-object").addEventListener("click", () => {
-  const textValue = prompt(msg.objection_prompt);
-  if (textValue) send("record.object", { text: textValue });
+$("hall-objection-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = $("hall-objection-text").value.trim();
+  const problem = checkText(value, texts.objection_required);
+  fieldError("hall-objection", problem);
+  if (problem) return;
+  send("record.object", { text: value }, "hall-objection").then((reply) => {
+    if (reply.type === "ack") { $("hall-objection-text").value = ""; counter("hall-objection"); }
+  });
+});
+for (const prefix of ["hall-objection", "hall-answer"]) {
+  $(`${prefix}-text`).addEventListener("input", () => counter(prefix));
+  counter(prefix);
+}
+$("hall-window-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const minutes = Number($("hall-window-minutes").value);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > texts.max_minutes) {
+    fieldError("hall-window", fmt(texts.window_minutes_bad, { max: texts.max_minutes }));
+    return;
+  }
+  fieldError("hall-window", null);
+  send("record.window", { minutes }, "hall-window");
 });
 $("hall-close").addEventListener("click", () => send("opening.close"));
-$("hall-answer-selected").addEventListener("click", () => answerObjections([...selected]));
+$("hall-answer-panel").addEventListener("submit", (event) => { event.preventDefault(); answerObjections([...selected]); });
 $("hall-answer-all").addEventListener("click", () => answerObjections(openObjections()));
 $("hall-release").addEventListener("click", async () => {
   const file = $("hall-key-file").files[0];

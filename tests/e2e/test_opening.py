@@ -130,32 +130,22 @@ class TestOpening(BrowserTestCase):
         self.on_every_page(everyone, lambda p: expect(p.locator("#hall-confirmations li")).to_have_text(
             [f"{bidder_names[0]} · 已确认"]))
 
-        prompts = []
-
-        def object_(dialog):
-            prompts.append((dialog.type, dialog.message))
-            dialog.accept(OBJECTION)
-
-        bidders[1].once("dialog", object_)
+        # An objection is written in the page's form (no browser prompt), its text shown to the whole hall.
+        bidders[1].get_by_label("您的异议").fill(OBJECTION)
         bidders[1].get_by_role("button", name="提出异议", exact=True).click()
-        objection = f"{bidder_names[1]} · 异议:{OBJECTION}"
+        objection = f"{bidder_names[1]} · 异议{OBJECTION}"
         self.on_every_page(everyone, lambda p: expect(p.locator("#hall-confirmations li").nth(1)).to_contain_text(
             objection))
-        assert prompts == [("prompt", "您的异议:")]
         # Only the host may answer.
         for page in [*bidders, *custodians, supervisor]:
             expect(page.locator("#hall-confirmations button")).to_have_count(0)
-        expect(host_page.locator("#hall-confirmations button")).to_have_text(["当场答复:"])
+        expect(host_page.locator("#hall-confirmations button")).to_have_text(["答复此异议"])
 
-        def answer(dialog):
-            prompts.append((dialog.type, dialog.message))
-            dialog.accept(ANSWER)
-
-        host_page.once("dialog", answer)
-        confirmations.nth(1).get_by_role("button", name="当场答复").click()
+        confirmations.nth(1).get_by_role("button", name="答复此异议").click()
+        host_page.get_by_label("当场答复(所选异议)").fill(ANSWER)
+        host_page.get_by_role("button", name="答复所选异议", exact=True).click()
         self.on_every_page(everyone, lambda p: expect(p.locator("#hall-confirmations li").nth(1)).to_have_text(
-            f"{objection} — {ANSWER}"))
-        assert prompts[1] == ("prompt", "当场答复:")
+            f"{objection}主持人答复:{ANSWER}"))
         expect(host_page.locator("#hall-confirmations button")).to_have_count(0)
         item = OpeningConfirmation.objects.get(kind="objection")
         assert (item.organization_id, item.text, item.answer, item.answered_by_id) == (

@@ -24,7 +24,7 @@ ESTIMATED_YUAN = "1234567.00"
 TOO_HIGH_SECURITY_YUAN = "30000.00"  # 2.43 %: over the limit of 实施条例 art. 26
 SECURITY_YUAN = "20000.00"  # 1.62 %
 SECURITY_LIMIT = "24,691.34"  # 2 % of 1,234,567.00 yuan
-CRITERIA = "投标报价|60|price\n施工组织设计|30|technical\n企业业绩|10|commercial"
+CRITERIA = [("投标报价", 60, "price"), ("施工组织设计", 30, "technical"), ("企业业绩", 10, "commercial")]
 
 
 def _local_input(moment):
@@ -57,7 +57,10 @@ class TestPublication(BrowserTestCase):
         for field, value in schedule().items():
             page.locator(f"#id_{field}").fill(value)
         page.locator("#id_evaluation_method").select_option("comprehensive")
-        page.locator("#id_criteria").fill(CRITERIA)
+        for i, (name, weight, kind) in enumerate(CRITERIA):
+            page.locator(f"#id_criteria-{i}-name").fill(name)
+            page.locator(f"#id_criteria-{i}-weight").fill(str(weight))
+            page.locator(f"#id_criteria-{i}-kind").select_option(kind)
         page.locator("#id_document").set_input_files(
             {"name": DOCUMENT_NAME, "mimeType": "application/pdf", "buffer": document})
 
@@ -84,11 +87,10 @@ class TestPublication(BrowserTestCase):
         assert Tender.objects.count() == 0
         assert Project.objects.count() == 0
 
-        # The form comes back filled in; the browser never keeps a file input, so attach it again.
+        # The form comes back filled in, the document kept by the platform: no need to attach it again.
         expect(page.locator("#id_title")).to_have_value(TITLE)
+        expect(page.locator("#kept-document")).to_contain_text(f"已附: {DOCUMENT_NAME} (保留)")
         page.locator("#id_bid_security").fill(SECURITY_YUAN)
-        page.locator("#id_document").set_input_files(
-            {"name": DOCUMENT_NAME, "mimeType": "application/pdf", "buffer": document})
         assert self.save_draft(page) == 302
         tender = Tender.objects.get()
         page.wait_for_url(f"**/tenders/{tender.pk}/")

@@ -9,6 +9,7 @@ import time_machine
 
 from ledger.models import Entry
 from tests.factories import make_tender, tender_terms
+from tests.trading.form_rows import criteria_rows
 from trading.models import Project, Tender
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -96,7 +97,7 @@ def _form_terms(**overrides):
         "title": "道路标段", "description": "", "venue": "开标室", "estimated_price": "1000000",
         "bid_security": "20000", "documents_from": (NOW + day).strftime(fmt),
         "documents_until": (NOW + 9 * day).strftime(fmt), "bid_deadline": (NOW + 30 * day).strftime(fmt),
-        "evaluation_method": "lowest_price", "criteria": "", "bid_letter_fields": ["price"], "max_bid_mb": "100",
+        "evaluation_method": "lowest_price", **criteria_rows(), "bid_letter_fields": ["price"], "max_bid_mb": "100",
     }
     return {**data, **overrides}
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.errors import DomainError
 from ledger.models import Entry
 from tests.factories import make_tender, tender_terms
+from tests.trading.form_rows import criteria_rows
 from trading import actions
 from trading.models import Project, Tender
 
@@ -145,7 +146,7 @@ def _form(**overrides):
         "title": "道路工程", "description": "", "venue": "通江县开标室", "estimated_price": "1000000",
         "bid_security": "20000", "documents_from": (now + day).strftime(fmt),
         "documents_until": (now + 9 * day).strftime(fmt), "bid_deadline": (now + 30 * day).strftime(fmt),
-        "evaluation_method": "comprehensive", "criteria": "投标报价|60|price\n技术方案|40|technical",
+        "evaluation_method": "comprehensive", **criteria_rows(("投标报价", 60, "price"), ("技术方案", 40, "technical")),
         "bid_letter_fields": ["price", "duration_days"], "max_bid_mb": "100",
         "qualification_criteria": "营业执照\n\n 安全生产许可证 \n", "price_benchmark": "average",
         "deduct_above_per_pct": "1", "deduct_below_per_pct": "0.5", "price_floor": "0", "benchmark_k": "0.95",
@@ -167,7 +168,7 @@ def test_the_form_writes_the_terms(client, tongjiang_tenderer):
 
 def test_the_form_leaves_out_the_price_rule_with_the_lowest_price_method(client, tongjiang_tenderer):
     client.force_login(tongjiang_tenderer)
-    response = client.post("/tenders/new/", _form(evaluation_method="lowest_price", criteria="",
+    response = client.post("/tenders/new/", _form(evaluation_method="lowest_price", **criteria_rows(),
                                                   trim_extremes=None, anonymous_technical=None))
     assert response.status_code == 302
     assert Tender.objects.get().evaluation_terms == {

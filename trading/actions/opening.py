@@ -4,7 +4,9 @@ Every step is logged and numbered in the hall's event stream (realtime.events.ap
 so every attendee, on any ASGI process, sees the same events in the same order."""
 
 import base64
+import datetime
 import hashlib
+import time
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -23,6 +25,7 @@ from sealedbid import ceremony
 from sealedbid.envelope import EnvelopeError, open_envelope
 
 from .. import bidstore
+from ..announce import announce
 from ..models import (
     Bid,
     HallAttendance,
@@ -36,6 +39,7 @@ from ..models import (
 
 MIN_BIDS = 3  # 招标投标法 art. 28; 实施条例 art. 44
 MAX_TEXT_CHARS = 2000  # an objection or an answer; the hall's socket also bounds whole messages
+MAX_WINDOW_MINUTES = 24 * 60  # the host's confirmation window
 MAX_ANSWERED_AT_ONCE = 500  # far above what one-open-objection-per-bidder allows; bounds one transaction
 # 电子招标投标办法 art. 31: what makes a bid undecryptable through the bidder's own fault (→ revoked).
 BIDDER_FAULTS = {"wrong_key", "corrupt_chunk", "truncated", "bad_manifest", "bad_signature", "bad_header",
@@ -95,12 +99,14 @@ def start_opening(tender_id, now=None):
             tender.status, tender.failure_reason = Tender.Status.FAILED, "fewer_than_three_bids"
             tender.save(update_fields=["status", "failure_reason"])
             _log("tender.failed", None, tender, {"reason": "fewer_than_three_bids", "bids": live}, role="system")
+            announce(tender, "failure", source="fewer_than_three_bids")
             _event(tender, "opening.failed", {"reason": "fewer_than_three_bids", "bids": live})
             return tender
         tender.status = Tender.Status.OPENING
         tender.save(update_fields=["status"])
         Opening.objects.create(tender=tender, started_at=now)
         _log("opening.started", None, tender, {"bids": live}, role="system")
+        _notify_custodians(tender)
         _event(tender, "opening.started", {"bids": live, "threshold": tender.opening_key.threshold,
                                            "bidders": _bidder_names(tender)})
     return tender
@@ -110,6 +116,21 @@ def _bidder_names(tender):
     """Who bid: revealed only at the opening (招标投标法 art. 22 keeps it secret until then)."""
     return list(tender.bids.filter(status=Bid.Status.SUBMITTED).order_by("submitted_at")
                 .values_list("organization__name", flat=True))
+
+
+def _notify_custodians(tender):
+    """The custodians who hold a share are told to come and release it (issue 14: a notice and a text,
+    sent once the opening commits)."""
+    from django.urls import reverse
+
+    from accounts.models import Notice
+    from accounts.notices import notify_all
+
+    holders = [row.user for row in TenderCustodian.objects.filter(tender=tender, released_at__isnull=True)
+               .select_related("user").order_by("id")]
+    notify_all(holders, Notice.Kind.SHARE,
+               _("The opening of %(tender)s has started: sign in to the opening hall and release your key share."),
+               reverse("trading:hall", args=[tender.pk]), params={"tender": tender.code})
 
 
 def _attendee_role(user, tender):
@@ -275,9 +296,11 @@ def _discard(files):
 
 
 def _open_one(tender, bid, number, total, key, progress_every):
-    """Decrypt one bid to storage; returns its outcome under 电子招标投标办法 art. 31."""
-    files, done, next_report = [], 0, progress_every
-    _progress(tender, number, total, bid, 0)
+    """Decrypt one bid to storage; returns its outcome under 电子招标投标办法 art. 31.
+
+    Progress counts the stored envelope's bytes read (of `bid.size`), so the hall shows real units: every
+    `progress_every` bytes, and once at the end however the bid ends (to its last byte when it opened)."""
+    files, next_report, started, read = [], progress_every, time.monotonic(), 0
     try:
         with default_storage.open(bid.envelope, "rb") as source:
             opened = open_envelope(source, key, which="opening")
@@ -289,23 +312,27 @@ def _open_one(tender, bid, number, total, key, progress_every):
                     while block := stream.read(1024 * 1024):
                         out.write(block)
                         digest.update(block)
-                        done += len(block)
-                        if done >= next_report:
-                            _progress(tender, number, total, bid, done)
-                            next_report = done + progress_every
+                        read = source.tell()
+                        if read >= next_report:
+                            _progress(tender, number, total, bid, read, started)
+                            next_report = read + progress_every
                 files.append({"name": entry["name"], "media_type": entry.get("media_type", ""),
                               "size": entry["size"], "sha256": digest.hexdigest(), "storage_name": name})
             opened.finish()  # checks the bidder's signature over every chunk: trust nothing before it
+            read = source.tell()
     except EnvelopeError as exc:
         _discard(files)
+        _progress(tender, number, total, bid, read, started)
         code = exc.code if exc.code in BIDDER_FAULTS else "storage"
         outcome = OpenedBid.Outcome.REVOKED if code in BIDDER_FAULTS else OpenedBid.Outcome.WITHDRAWN
         return {"outcome": outcome, "code": code, "reason": REASONS.get(code, REASONS["corrupt_chunk"]),
                 "letter": {}, "files": []}
     except OSError:
         _discard(files)
+        _progress(tender, number, total, bid, read, started)
         return {"outcome": OpenedBid.Outcome.WITHDRAWN, "code": "storage", "reason": REASONS["storage"],
                 "letter": {}, "files": []}
+    _progress(tender, number, total, bid, read, started)
     problems = _check_letter(tender, letter)
     return {"outcome": OpenedBid.Outcome.OPENED, "code": "letter_incomplete" if problems else "",
             "reason": "投标函缺少或错填:" + "、".join(problems) if problems else "", "letter": letter,
@@ -326,9 +353,14 @@ def _check_letter(tender, letter):
     return problems
 
 
-def _progress(tender, number, total, bid, done):
+def _progress(tender, number, total, bid, done, started):
+    """Bytes of the stored envelope read so far, of its size, and the rate since this bid started (the
+    server's clock, so every client shows the same figures, replays included)."""
+    elapsed = time.monotonic() - started
     with transaction.atomic():
-        _event(tender, "opening.progress", {"number": number, "total": total, "bytes": done, "size": bid.size})
+        _event(tender, "opening.progress", {"number": number, "total": total, "bytes": done, "size": bid.size,
+                                            "elapsed": round(elapsed, 3),
+                                            "rate": int(done / elapsed) if elapsed > 0 and done else 0})
 
 
 def confirm_record(*, actor, tender_id, objection_text=None):
@@ -344,6 +376,7 @@ def confirm_record(*, actor, tender_id, objection_text=None):
         opening = Opening.objects.filter(tender=tender).first()
         if opening is None or opening.status != Opening.Status.READING:
             raise DomainError("not_reading", _("The opening record is not being read out now."), http_status=409)
+        _check_window_open(opening, timezone.now())
         kind = OpeningConfirmation.Kind.OBJECTION if objection_text is not None else OpeningConfirmation.Kind.CONFIRM
         mine = OpeningConfirmation.objects.filter(tender=tender, organization_id=actor.organization_id, kind=kind)
         if kind == OpeningConfirmation.Kind.CONFIRM and mine.exists():
@@ -355,6 +388,49 @@ def confirm_record(*, actor, tender_id, objection_text=None):
         _log(f"opening.{kind}", actor, tender, {"confirmation": item.pk, "text": text}, role="bidder")
         _event(tender, f"opening.{kind}", confirmation_data(item))
     return item
+
+
+def _check_window_open(opening, now, host=False):
+    if opening.confirm_until is not None and now >= opening.confirm_until:
+        message = (_("The confirmation window closed at %(time)s: it is not opened again.") if host else _(
+            "The confirmation window closed at %(time)s: the record lists your organization as not having "
+            "confirmed, and objections are no longer taken here."))
+        raise DomainError("confirm_window_closed", message % {
+            "time": timezone.localtime(opening.confirm_until).strftime("%Y-%m-%d %H:%M")}, http_status=409)
+
+
+def set_confirm_window(*, actor, tender_id, minutes):
+    """The host gives the bidders `minutes` from now to confirm the record or object (实施条例 art. 44:
+    objections are raised at the opening). Set, lengthened or shortened while it is open; once it has
+    closed it stays closed, so no bidder is listed as unconfirmed and then let back in."""
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_WINDOW_MINUTES:
+        raise DomainError("bad_window", _("The confirmation window is 1 to %(max)d minutes.")
+                          % {"max": MAX_WINDOW_MINUTES}, field="minutes")
+    with transaction.atomic():
+        tender = _locked_tender(tender_id)
+        check(actor, "opening.host", tender)
+        opening = Opening.objects.select_for_update().filter(tender=tender).first()
+        if opening is None or opening.status != Opening.Status.READING:
+            raise DomainError("not_reading", _("The opening record is not being read out now."), http_status=409)
+        now = timezone.now()
+        _check_window_open(opening, now, host=True)
+        opening.confirm_until = now + datetime.timedelta(minutes=minutes)
+        opening.save(update_fields=["confirm_until"])
+        _log("opening.confirm_window", actor, tender, {"until": utc_iso(opening.confirm_until)}, role="host")
+        _event(tender, "opening.confirm_window", {"until": utc_iso(opening.confirm_until), "host": str(actor)})
+    return opening
+
+
+def unconfirmed_data(tender):
+    """The bidders (by 唱标 number) whose organization has not confirmed the record; `objected` when it
+    raised an objection instead."""
+    confirmed = set(OpeningConfirmation.objects.filter(tender=tender, kind=OpeningConfirmation.Kind.CONFIRM)
+                    .values_list("organization_id", flat=True))
+    objected = set(OpeningConfirmation.objects.filter(tender=tender, kind=OpeningConfirmation.Kind.OBJECTION)
+                   .values_list("organization_id", flat=True))
+    bids = tender.bids.filter(status=Bid.Status.SUBMITTED).select_related("organization").order_by("submitted_at", "id")
+    return [{"number": n, "bidder": bid.organization.name, "objected": bid.organization_id in objected}
+            for n, bid in enumerate(bids, start=1) if bid.organization_id not in confirmed]
 
 
 def _checked_text(value, required_message, field):
@@ -448,6 +524,10 @@ def close_opening(*, actor, tender_id):
         if OpeningConfirmation.objects.filter(tender=tender, kind="objection", answered_at__isnull=True).exists():
             raise DomainError("unanswered_objections",
                               _("Answer every objection before closing (Regulations, art. 44)."), http_status=409)
+        if (opening.confirm_until is not None and timezone.now() < opening.confirm_until
+                and unconfirmed_data(tender)):
+            raise DomainError("confirm_window_open", _("The confirmation window is still open and some bidders "
+                                                       "have not confirmed: close after it ends."), http_status=409)
         opening.status, opening.closed_at, opening.closed_by = Opening.Status.CLOSED, timezone.now(), actor
         opening.save(update_fields=["status", "closed_at", "closed_by"])
         tender.status = Tender.Status.OPENED

@@ -16,6 +16,7 @@ from realtime import groups
 from realtime.events import send_event_on_commit
 
 from .. import evaluation_terms, rules
+from ..announce import announce
 from ..files import check_document
 from ..models import (
     Amendment,
@@ -280,6 +281,7 @@ def approve_tender(*, actor, tender_id):
             },
             role="staff",
         )
+        announce(tender, "tender", actor=actor)
         _schedule_clock(tender)
     return tender
 
@@ -344,6 +346,7 @@ def issue_amendment(*, actor, tender_id, kind, text, affects_bids=True, files=()
             payload.update({"old_deadline": utc_iso(old), "new_deadline": utc_iso(new)})
             _schedule_clock(tender)
         _log("tender.amended", actor, tender, payload)
+        announce(tender, "amendment", actor=actor, source=amendment)
     return amendment
 
 
@@ -423,6 +426,14 @@ def answer_objection(*, actor, objection_id, answer, amends_documents=False):
         if amendment is not None:
             payload["amendment"] = amendment.pk
         _log("tender.objection_answered", actor, tender, payload)
+        from django.urls import reverse
+
+        from accounts.models import Notice
+        from accounts.notices import notify
+
+        notify(objection.raised_by, Notice.Kind.OBJECTION,
+               _("Your objection to %(tender)s has been answered."), reverse("trading:detail", args=[tender.pk]),
+               params={"tender": tender.code})
     return objection
 
 
