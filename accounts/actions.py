@@ -75,21 +75,27 @@ def organization_unverified_message(organization):
              "or upload bids.") % {"organization": organization.name, "region": organization.region.display_name()}
 
 
-def create_organization(*, actor, name, kind, credit_code, region_code):
+def create_organization(*, actor, name, kind, credit_code, region_code, legal_representative=""):
     if kind not in Organization.Kind.values:
         raise DomainError("invalid_kind", _("Unknown organization kind."), field="kind")
+    legal_representative = " ".join((legal_representative or "").split())
+    if len(legal_representative) > 100:
+        raise DomainError("invalid_legal_representative", _("The legal representative's name is too long."),
+                          field="legal_representative")
     with transaction.atomic():
         name = check_organization_name(name)
         code = check_credit_code(credit_code)
         region = _region(region_code)
         try:
             with transaction.atomic():  # a concurrent registration of the same name or code lost the race
-                org = Organization.objects.create(name=name, kind=kind, credit_code=code, region=region)
+                org = Organization.objects.create(name=name, kind=kind, credit_code=code, region=region,
+                                                  legal_representative=legal_representative)
         except IntegrityError:
             raise DomainError("organization_taken", _("This organization was registered a moment ago."),
                               field="name") from None
         chain.append("organization.registered", actor=actor, region=region,
-                     payload={"organization": org.pk, "name": name, "kind": kind, "credit_code": code})
+                     payload={"organization": org.pk, "name": name, "kind": kind, "credit_code": code,
+                              "legal_representative": legal_representative})
     return org
 
 
@@ -133,11 +139,13 @@ def grant_role(*, actor, user, role, region_code):
     return assignment
 
 
-def register_company(*, name, credit_code, region_code, username, password, full_name="", phone=""):
+def register_company(*, name, credit_code, region_code, username, password, full_name="", phone="",
+                     legal_representative=""):
     """A bidder company signs itself up: organization, first user, bidder role, in one transaction."""
     with transaction.atomic():
         org = create_organization(actor=None, name=name, kind=Organization.Kind.BIDDER,
-                                  credit_code=credit_code, region_code=region_code)
+                                  credit_code=credit_code, region_code=region_code,
+                                  legal_representative=legal_representative)
         user = create_user(actor=None, username=username, password=password, full_name=full_name,
                            organization=org, phone=phone)
         root = Region.objects.get(parent__isnull=True)

@@ -57,6 +57,8 @@ class RegisterCompanyForm(forms.Form):
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18)
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), to_field_name="code",
                                     empty_label=None)
+    legal_representative = forms.CharField(label=_("Legal representative"), max_length=100, required=False,
+                                           help_text=_("As on the business licence (营业执照)."))
     full_name = forms.CharField(label=_("Contact person"), max_length=100)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     username = forms.CharField(label=_("User name"), max_length=150)

@@ -34,7 +34,7 @@ def register(request):
             _org, user = actions.register_company(
                 name=data["name"], credit_code=data["credit_code"], region_code=data["region"].code,
                 username=data["username"], password=data["password"], full_name=data["full_name"],
-                phone=data["phone"],
+                phone=data["phone"], legal_representative=data["legal_representative"],
             )
         except DomainError as exc:
             form.add_error(exc.extra.get("field"), str(exc.message))

@@ -2,8 +2,8 @@
 {"rule", "subject_key", "tender_ref", "region_code", "evidence"}; `scan` stores new ones as Alert rows
 (unique per rule and subject, so a rerun adds nothing) and never changes or deletes an existing alert.
 
-Not covered (see the report of issue 15): a shared legal representative (Organization has no such
-field), same IP address or device (uploads record neither), identical document metadata.
+The rules on where bids came from and on document metadata are in alerts_origin.py. Every tender rule
+reads a tender only once its bid deadline has passed (招标投标法 art. 22: who has bid stays secret until then).
 """
 
 import datetime
@@ -19,7 +19,7 @@ from ledger.models import Entry
 from trading import calendar
 from trading.models import Bid, OpenedBid, OpenedFile, Tender
 
-from . import policies_alerts  # noqa: F401  (registers alerts.view/review, also imported by apps.py)
+from . import alerts_origin, policies_alerts  # noqa: F401  (registers alerts.view/review, also imported by apps.py)
 from .models_alerts import Alert
 from .models_session import Member, Score
 
@@ -103,13 +103,23 @@ def prices(tender):
     return findings
 
 
-# --- (3) bidder organizations sharing a phone or e-mail --------------------------------------------
+# --- (3) bidder organizations sharing a phone, e-mail or legal representative ----------------------
 
 def shared_contacts(tender):
-    """Organization has no phone, e-mail or legal representative: the contacts are those of the users of
-    each bidding organization (User.phone, User.email). A legal representative is not checked."""
+    """Phones and e-mails are those of the users of each bidding organization (User.phone, User.email);
+    the legal representative (法定代表人) is the organization's own, compared by name."""
     orgs = {b.organization_id: b.organization for b in Bid.objects.filter(tender=tender).select_related("organization")}
     findings = []
+    holders = defaultdict(set)
+    for org_id, org in orgs.items():
+        if org.legal_representative.strip():
+            holders[org.legal_representative.strip()].add(org_id)
+    for value, org_ids in sorted(holders.items()):
+        if len(org_ids) >= 2:
+            findings.append(_finding(Alert.Rule.SHARED_CONTACT, f"{tender.code}:legal_representative:{value}", tender, {
+                "field": "legal_representative", "value": value,
+                "organizations": [{"organization_id": i, "organization": orgs[i].name} for i in sorted(org_ids)],
+            }))
     for field in ("phone", "email"):
         holders = defaultdict(set)
         rows = User.objects.filter(organization_id__in=orgs).exclude(**{field: ""}).values_list(field, "organization_id")
@@ -224,7 +234,8 @@ def late_objection_answers(now=None):
 # --- running the rules ----------------------------------------------------------------------------
 
 TENDER_RULES = [("same_file", same_files), ("prices", prices), ("shared_contact", shared_contacts),
-                ("off_hours", off_hours)]
+                ("off_hours", off_hours), ("same_origin", alerts_origin.same_origin),
+                ("same_metadata", alerts_origin.same_metadata)]
 
 
 def store(findings):
@@ -245,10 +256,13 @@ def scan(tenders=None, out=None):
     """Runs every rule (tenders: a queryset; default every tender with opened bids or a deadline passed)
     and stores what they find. `out(line)` receives one line per step. Returns the number of new alerts."""
     say = out or (lambda line: None)
+    from django.utils import timezone
+
     if tenders is None:
         tenders = Tender.objects.filter(bids__isnull=False).distinct()
     total = 0
-    for tender in tenders.select_related("region").order_by("id"):
+    # 招标投标法 art. 22: before the deadline nobody, regulators included, may learn who has bid.
+    for tender in tenders.filter(bid_deadline__lte=timezone.now()).select_related("region").order_by("id"):
         for name, rule in TENDER_RULES:
             new = store(rule(tender))
             total += len(new)

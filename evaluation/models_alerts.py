@@ -11,7 +11,9 @@ class Alert(models.Model):
         # xgettext:no-python-format
         CLOSE_PRICES = "close_prices", _("Bid prices within 0.5 % of each other")
         PRICE_PATTERN = "price_pattern", _("Bid prices in an arithmetic pattern")
-        SHARED_CONTACT = "shared_contact", _("Bidders sharing a phone or e-mail")
+        SHARED_CONTACT = "shared_contact", _("Bidders sharing a phone, e-mail or legal representative")
+        SAME_ORIGIN = "same_origin", _("Bids sent from the same IP address or device")
+        SAME_METADATA = "same_metadata", _("Bid files with identical document metadata")
         EXPERT_FAVOUR = "expert_favour", _("Expert favouring one bidder across tenders")
         OFF_HOURS = "off_hours", _("Staff acting outside working hours before the deadline")
         LATE_ANSWER = "late_answer", _("Objection to the tender documents answered late or not at all")

@@ -47,6 +47,11 @@ def _the_signer():
     return _signer
 
 
+def signer():
+    """The registered seal signer (SthError `no_seal` if none): exports sign their manifest with it."""
+    return _the_signer()
+
+
 def document(head) -> dict:
     """The signed fields of a head (a TreeHead or anything with the same attributes)."""
     return {"format": FORMAT, "log": LOG_ID, "tree_size": head.tree_size, "root_hash": head.root_hash,

@@ -74,7 +74,7 @@ def _prepare(kind, data, *, tender_ref, signers, actor, region, organization, re
     signers = tuple(signers)
     identities = tuple(pki.signer_for(user, actor=actor) for user in signers)
     return _Prepared(kind, data, tender_ref, signers, identities, pki.platform_seal(),
-                     LedgerAnchor(*chain.head()), actor, region, organization,
+                     LedgerAnchor.now(), actor, region, organization,
                      tuple(getattr(r, "pk", r) for r in readers))
 
 

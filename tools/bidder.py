@@ -6,7 +6,7 @@
         --letter letter.json --out bid.sealed tech.pdf price.xlsx
     python tools/bidder.py check --key bidder-key.json bid.sealed [--extract DIR] [--server URL --tender 42]
     BZ_TOKEN=bzt_… python tools/bidder.py submit --server https://ggzy.example --tender 42 bid.sealed
-    python tools/bidder.py verify-receipt bid.sealed.receipt.json [--ca ca.pem] [--envelope bid.sealed]
+    python tools/bidder.py verify-receipt bid.sealed.receipt.json [--ca ca.pem] [--envelope bid.sealed] [--inclusion bid.inclusion.json]
     python tools/bidder.py status --server … --upload UUID;  withdraw --server … --bid ID
 
 Needs only Python 3.11, this folder, the sealedbid/ folder beside it and tools/requirements.txt

@@ -7,6 +7,7 @@ is in docs/trading-log.md; the seal certificate is the "seal" PEM of GET /api/pk
     logcheck.py sth HEAD.json --seal seal.pem [--ca ca.pem]
     logcheck.py inclusion HEAD.json PROOF.json (--entry ENTRY.json | --leaf-hash HEX) --seal seal.pem
     logcheck.py consistency OLD.json NEW.json PROOF.json --seal seal.pem
+    logcheck.py export EXPORT.json|EXPORT.csv --seal seal.pem   (--cert is the same as --seal)
 
 HEAD.json is a head as served by /ledger/sth/ (keep the ones you saw); PROOF.json as served by
 /ledger/proof/inclusion?seq=…&size=… or /ledger/proof/consistency?from=…&to=…; ENTRY.json is the entry's
@@ -18,6 +19,7 @@ proof alone. Exit status: 0 verified, 1 verification failed (a rewritten entry, 
 import argparse
 import base64
 import binascii
+import csv
 import hashlib
 import json
 import sys
@@ -25,6 +27,8 @@ import urllib.parse
 import urllib.request
 
 FORMAT = "bz-tree-head/1"
+EXPORT_FORMAT = "bz-log-export/1"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # cells the platform's CSV prefixes with ' (ledger/csvsafe.py)
 
 
 class Failed(Exception):
@@ -136,8 +140,9 @@ def read_head(head):
     return whole(head.get("tree_size"), "tree_size"), hex_hash(head.get("root_hash"), "root_hash")
 
 
-def check_signature(head, seal_pem, ca_pem=None):
-    """The head's signature by the seal certificate (and the certificate's by the CA, if given)."""
+def check_signature(head, seal_pem, ca_pem=None, what="head"):
+    """The head's (or any signed document's) signature by the seal certificate (and the certificate's by
+    the CA, if given)."""
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -148,7 +153,7 @@ def check_signature(head, seal_pem, ca_pem=None):
     except ValueError:
         raise Unusable("the seal certificate is not a PEM certificate") from None
     if seal.fingerprint(SHA256()).hex() != head.get("seal_sha256"):
-        raise Failed("the head names another seal certificate (seal_sha256) than the one given")
+        raise Failed(f"the {what} names another seal certificate (seal_sha256) than the one given")
     if ca_pem is not None:
         try:
             seal.verify_directly_issued_by(x509.load_pem_x509_certificate(ca_pem))
@@ -159,7 +164,7 @@ def check_signature(head, seal_pem, ca_pem=None):
         signature = base64.b64decode(head.get("signature", ""), validate=True)
         seal.public_key().verify(signature, canonical(signed), PKCS1v15(), SHA256())
     except (binascii.Error, ValueError, TypeError, InvalidSignature):
-        raise Failed("the head's signature is not the seal's signature of its fields") from None
+        raise Failed(f"the {what}'s signature is not the seal's signature of its fields") from None
 
 
 def fetch(server, path, params):
@@ -230,7 +235,111 @@ def cmd_consistency(args):
     return f"the head of {second} entries extends the head of {first} entries"
 
 
-def signed(args, head):
+# --- Exports (docs/trading-log.md, "Exports and receipt proofs") ----------------------------------------
+
+ENTRY_FIELDS = ("seq", "time", "actor", "actor_name", "role", "region", "tender", "action", "payload")
+
+
+def read_export(path):
+    """(head, entries, manifest) of an export file, JSON or CSV; entries is an iterator of
+    (row as the file shows it: a dict of ENTRY_FIELDS, leaf text, audit path hex list, is_csv)."""
+    try:
+        fh = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - read lazily below
+        first = fh.read(1)
+        fh.seek(0)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Unusable(f"{path}: {exc}") from None
+    if first == "{":
+        doc = load_json(path)
+        fh.close()
+        if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT or not isinstance(doc.get("entries"), list):
+            raise Unusable(f"not an export of format {EXPORT_FORMAT}")
+        rows = ((e, e.get("leaf"), e.get("inclusion"), False) if isinstance(e, dict) else ({}, None, None, False)
+                for e in doc["entries"])
+        return doc.get("sth"), rows, lambda: doc.get("manifest")
+    reader = csv.reader(fh)
+    try:
+        top, columns = next(reader), next(reader)
+        if top[0] != EXPORT_FORMAT or columns != [*ENTRY_FIELDS, "leaf", "inclusion"]:
+            raise ValueError
+        head = json.loads(top[1])
+    except (StopIteration, IndexError, ValueError, csv.Error):
+        raise Unusable(f"not an export of format {EXPORT_FORMAT}") from None
+    end = {}
+
+    def rows():
+        for row in reader:
+            if end:
+                raise Failed("the file goes on after its manifest")
+            if row[:1] == ["manifest"] and len(row) == 2:
+                try:
+                    end["manifest"] = json.loads(row[1])
+                except ValueError:
+                    raise Unusable("the manifest row is not JSON") from None
+                continue
+            if len(row) != len(columns):
+                raise Unusable(f"row {reader.line_num} does not have {len(columns)} columns")
+            cells = dict(zip(columns, row, strict=True))
+            yield cells, cells["leaf"], cells["inclusion"].split(), True
+        fh.close()
+
+    return head, rows(), lambda: end.get("manifest")
+
+
+def shown_as(value, doc_value, is_csv):
+    """Does the file show this field of the leaf as it is (in CSV: as text, a formula start quoted)?"""
+    if not is_csv:
+        return value == doc_value
+    text = "" if doc_value is None else canonical(doc_value).decode() if isinstance(doc_value, dict) else str(doc_value)
+    return value == text or (text.startswith(FORMULA_STARTS) and value == "'" + text)
+
+
+def cmd_export(args):
+    head, rows, manifest_of = read_export(args.export)
+    if head is None:
+        raise Failed("the export names no signed tree head (none was published then): nothing in it can be checked")
+    size, root = read_head(head)
+    signed(args, head)
+    count, last, digest = 0, 0, hashlib.sha256()
+    for shown, leaf_text, path, is_csv in rows:
+        if not isinstance(leaf_text, str) or not isinstance(path, list):
+            raise Unusable(f"entry {shown.get('seq')} has no leaf or no inclusion proof")
+        leaf = leaf_text.encode("utf-8")
+        try:
+            doc = json.loads(leaf_text)
+            seq = whole(doc["seq"], "a leaf's seq")
+        except (ValueError, KeyError, TypeError, Unusable):
+            raise Failed(f"the leaf of row {count + 1} is not an entry's document") from None
+        if canonical(doc) != leaf:
+            raise Failed(f"the leaf of entry {seq} is not canonical JSON: it is not the bytes the log hashed")
+        if not all(shown_as(shown.get(f), doc.get(f), is_csv) for f in ENTRY_FIELDS):
+            raise Failed(f"entry {seq}: the row's fields differ from its leaf data (a rewritten row)")
+        if seq <= last:
+            raise Failed(f"entry {seq} comes after entry {last}: the entries are out of order (a reordered export)")
+        if seq > size or root_from_inclusion(sha256(b"\x00" + leaf), seq - 1, size,
+                                             [hex_hash(h, "an audit path hash") for h in path]) != root:
+            raise Failed(f"entry {seq} is not in the tree of this head (a rewritten entry, or a fork)")
+        digest.update(sha256(b"\x00" + leaf))
+        count, last = count + 1, seq
+    manifest = manifest_of()
+    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
+        raise Failed("the export has no manifest: it was cut short, or its end was removed")
+    if (manifest.get("tree_size"), manifest.get("root_hash")) != (size, root.hex()):
+        raise Failed("the manifest names another tree head than the export")
+    signed(args, manifest, "manifest")
+    if manifest.get("count") != count:
+        raise Failed(f"the file holds {count} entries but the manifest signed {manifest.get('count')}: "
+                     "entries were deleted or added")
+    if manifest.get("entries_sha256") != digest.hexdigest():
+        raise Failed("the entries are not the ones the manifest signed, in its order: an entry was deleted, "
+                     "added, replaced or moved")
+    later = "; later entries of the set were not exported (no head covered them yet)" \
+        if manifest.get("newer_not_exported") else ""
+    return (f"{count} entries, each included in the signed tree head of {size} entries (root {root.hex()}); "
+            f"the manifest signed by the seal covers exactly these entries{later}")
+
+
+def signed(args, head, what="head"):
     if args.skip_signature:
         return
     if not args.seal:
@@ -240,21 +349,22 @@ def signed(args, head):
         ca = open(args.ca, "rb").read() if args.ca else None  # noqa: SIM115
     except OSError as exc:
         raise Unusable(str(exc)) from None
-    check_signature(head, seal, ca)
+    check_signature(head, seal, ca, what)
 
 
 def parser():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     for name, fn, positional in (("sth", cmd_sth, ["head"]), ("inclusion", cmd_inclusion, ["head", "proof"]),
-                                 ("consistency", cmd_consistency, ["old", "new", "proof"])):
+                                 ("consistency", cmd_consistency, ["old", "new", "proof"]),
+                                 ("export", cmd_export, ["export"])):
         s = sub.add_parser(name)
         for arg in positional:
             s.add_argument(arg, nargs="?" if arg == "proof" else None)
-        s.add_argument("--seal", help="the platform seal certificate (PEM)")
+        s.add_argument("--seal", "--cert", dest="seal", help="the platform seal certificate (PEM)")
         s.add_argument("--ca", help="the platform root CA certificate (PEM): also check the seal's issuer")
         s.add_argument("--skip-signature", action="store_true", help="check the proof only")
-        if name != "sth":
+        if name in ("inclusion", "consistency"):
             s.add_argument("--server", help="fetch the proof from this platform, e.g. https://ggzy.example")
         if name == "inclusion":
             s.add_argument("--entry", help="the entry's document (JSON)")

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import DomainError, Forbidden, NotFound
 from accounts.permissions import can
+from accounts.throttle import client_address
 from config.ids import ID_SCHEMA, MAX_ID, IdField, IdLookupMixin, int_param
 from config.openapi import error_response
 
@@ -21,6 +22,16 @@ from . import actions, bidstore
 from .actions.bids import PART_SIZE, access_upload
 from .models import Bid
 from .queries import own_bids
+
+
+def device_digest(request):
+    """SHA-256 of the device id the client sends (X-Client-Device: a random id kept in the browser, or
+    the bidder tool's machine id), never the id itself. A User-Agent is not used: thousands of
+    bidders share one, so it would accuse them all."""
+    import hashlib
+
+    raw = (request.headers.get("X-Client-Device") or "").strip()[:200]
+    return hashlib.sha256(raw.encode()).hexdigest() if raw else ""
 
 
 class UploadSerializer(serializers.Serializer):
@@ -56,6 +67,18 @@ class BidSerializer(serializers.ModelSerializer):
 
     def get_receipt_pdf(self, bid) -> str | None:
         return f"/records/{bid.receipt_record_id}/download/" if bid.receipt_record_id else None
+
+
+HEX_HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+RECEIPT_INCLUSION_SCHEMA = {
+    "type": "object", "required": ["seq", "sth", "leaf", "inclusion"],
+    "properties": {
+        "seq": {"type": "integer", "description": "the receipt's ledger_seq"},
+        "sth": {"type": "object", "description": "the latest signed tree head, as /ledger/sth/ serves it"},
+        "leaf": {"type": "string", "description": "the entry's leaf data: the canonical JSON the tree hashed"},
+        "inclusion": {"type": "array", "items": HEX_HASH, "description": "RFC 9162 audit path, sibling first"},
+    },
+}
 
 
 class OctetStreamParser(BaseParser):
@@ -111,7 +134,8 @@ class UploadViewSet(IdLookupMixin, viewsets.GenericViewSet):
     def finalize(self, request, pk=None):
         data = FinalizeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bid = actions.finalize_upload(actor=request.user, upload_id=pk, sha256=data.validated_data.get("sha256"))
+        bid = actions.finalize_upload(actor=request.user, upload_id=pk, sha256=data.validated_data.get("sha256"),
+                                      client_ip=client_address(request), client_device=device_digest(request))
         return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
 
 
@@ -141,6 +165,22 @@ class BidViewSet(IdLookupMixin, viewsets.ReadOnlyModelViewSet):
         bid = self.get_object()
         return FileResponse(bidstore.open_file(bid.envelope), content_type="application/octet-stream",
                             as_attachment=True, filename=f"{bid.receipt_no}.sealed")
+
+    @extend_schema(responses={200: RECEIPT_INCLUSION_SCHEMA, **error_response(409)})
+    @action(detail=True, methods=["get"])
+    def inclusion(self, request, pk=None):
+        """The log entry of the bid's receipt (`ledger_seq`) with its audit path to the latest signed tree
+        head: the signed receipt cannot change, so its proof is fetched here once a head covers it
+        (`tools/bidder.py verify-receipt --inclusion FILE`). 409 `not_integrated` until then."""
+        import json
+
+        from ledger.export import entry_inclusion
+
+        bid = self.get_object()
+        seq = json.loads(bid.receipt or "{}").get("ledger_seq")
+        if not isinstance(seq, int):
+            raise DomainError("not_integrated", _("This bid's receipt names no trading log entry."), http_status=409)
+        return Response(entry_inclusion(seq))
 
     @extend_schema(request=None, responses=BidSerializer)
     @action(detail=True, methods=["post"])

@@ -7,6 +7,7 @@ official language, and its bytes (hence its SHA-256) must not depend on who aske
 language. The web pages around records are translated as usual.
 """
 
+import datetime
 import io
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -44,10 +45,28 @@ SLOT_W, SLOT_H, SLOT_CAPTION_H, SLOT_GAP = 160, 62, 14, 12
 
 @dataclass(frozen=True)
 class LedgerAnchor:
-    """The trading-log head (seq, hash) at signing time, printed in every page's footer."""
+    """The trading-log head (seq, hash) at signing time, printed in every page's footer, with the latest
+    signed tree head then published (size, root, time; docs/trading-log.md): anyone holding the PDF can ask
+    /ledger/proof/consistency from that head to a later one, and the inclusion of entry `seq` once a head
+    covers it."""
 
     seq: int
     hash: str
+    sth_size: int = 0
+    sth_root: str = ""
+    sth_time: str = ""  # the head's timestamp, Beijing time, to the second
+
+    @classmethod
+    def now(cls):
+        """The log's head and its latest signed tree head (none yet: size 0)."""
+        from ledger import chain, sth
+
+        seq, digest = chain.head()
+        head = sth.latest()
+        if head is None:
+            return cls(seq, digest)
+        moment = datetime.datetime.fromtimestamp(head.timestamp / 1000, tz=BEIJING)
+        return cls(seq, digest, head.tree_size, head.root_hash, moment.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 @dataclass(frozen=True)
@@ -180,7 +199,7 @@ class RecordDocument:
             "cell": ParagraphStyle("cell", **base, fontSize=8.5, leading=11),
             "cell_right": ParagraphStyle("cell_right", **base, fontSize=8.5, leading=11, alignment=TA_RIGHT),
         }
-        self._text.extend([self.title, self.tender_code, self.watermark, PLATFORM, "招标编号：交易日志第条第页共"])
+        self._text.extend([self.title, self.tender_code, self.watermark, PLATFORM, "招标编号：交易日志第条第页共签名树头大小根时间"])
 
     # --- building blocks -------------------------------------------------------------------
 
@@ -284,6 +303,9 @@ class RecordDocument:
         canv.line(MARGIN_X, bottom + 4.5 * mm, PAGE_W - MARGIN_X, bottom + 4.5 * mm)
         canv.setFont(self.font, 6.5)
         canv.drawString(MARGIN_X, bottom, f"交易日志第 {self.anchor.seq} 条 {self.anchor.hash}")
+        if self.anchor.sth_size:
+            canv.drawString(MARGIN_X, bottom - 3 * mm, f"签名树头 大小 {self.anchor.sth_size} 根 {self.anchor.sth_root} "
+                                                       f"时间 {self.anchor.sth_time}")
         if self.watermark:
             canv.setFont(self.font, 60)
             canv.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.12))

@@ -118,10 +118,26 @@ async function uploadFrom(uploadId, envelope, partSize, offset) {
   }
 }
 
+// A random id kept in this browser: bids of different companies from one device are a collusion sign
+// the regulators are alerted to (实施条例 art. 40). The server stores only its SHA-256.
+function deviceId() {
+  try {
+    let id = localStorage.getItem("bz-device-id");
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem("bz-device-id", id);
+    }
+    return id;
+  } catch {
+    return ""; // storage disabled: no device recorded
+  }
+}
+
 async function finalize(uploadId) {
   status(msg.finalizing);
   // Each part's hash was checked on arrival; the signature covers every chunk (docs §5).
-  const bid = await api(`/api/uploads/${uploadId}/finalize/`, { method: "POST", json: {} });
+  const bid = await api(`/api/uploads/${uploadId}/finalize/`,
+    { method: "POST", json: {}, headers: { "X-Client-Device": deviceId() } });
   await forget(slot);
   status(`${msg.accepted} ${bid.receipt_no}`);
   setTimeout(() => location.reload(), 2500);

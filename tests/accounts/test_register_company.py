@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -75,3 +77,11 @@ def test_existing_user_names_are_left_alone(client, regions):
     User.objects.create_user(username="=legacy", password=PASSWORD)  # registered before the rule
     response = client.post("/accounts/login/", {"username": "=legacy", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_the_legal_representative_is_stored_and_logged(client, regions):
+    assert _register(client, legal_representative="  王  建国 ").status_code == 302
+    org = Organization.objects.get()
+    assert org.legal_representative == "王 建国"
+    entry = Entry.objects.filter(action="organization.registered").latest("seq")
+    assert json.loads(entry.payload)["legal_representative"] == "王 建国"

@@ -251,6 +251,7 @@ def test_scan_stores_once_and_command_prints_steps(regions):
     tender = tender_in("511921")
     opened_bid(tender, price=10_000_000, files=["a" * 64])
     opened_bid(tender, price=10_000_001, files=["a" * 64])
+    type(tender).objects.filter(pk=tender.pk).update(bid_deadline=timezone.now() - datetime.timedelta(hours=1))
     out = StringIO()
     call_command("scan_alerts", stdout=out)
     assert f"{tender.code} same_file: 1 new" in out.getvalue() and "done: 2 new alerts" in out.getvalue()

@@ -66,3 +66,18 @@ def test_pdfsig_sees_every_signature_valid_with_the_pades_subfilter(produced_rep
     assert out.count("Signature Type: ETSI.CAdES.detached") == 4
     assert "adbe.pkcs7" not in out
     assert "Total document signed" in out  # the seal, last, covers the whole file
+
+
+def test_a_record_carries_the_latest_signed_tree_head(platform_pki, report_data, committee, regions):
+    """issue 15: every PDF record shows the signed tree head published before it (size, root, time), so its
+    holder can ask the log for consistency from that head to any later one."""
+    from ledger import chain, sth
+    from records.actions import produce_record
+
+    chain.append("test.before_head", actor=None, payload={})
+    head = sth.publish()
+    assert head is not None
+    record = produce_record("evaluation_report", report_data, tender_ref=report_data.tender_code,
+                            signers=committee, region=regions["511921"])
+    text = run("pdftotext", "-enc", "UTF-8", "-", "-", data=read(record)).stdout.decode()
+    assert re.search(rf"签名树头\s*大小\s*{head.tree_size}\s*根\s*{head.root_hash}", text)

@@ -69,6 +69,11 @@ def build_parser():
         "--ca", type=Path, help="the platform CA certificate (PEM) you trust; default: the one in the receipt file"
     )
     verify.add_argument("--envelope", type=Path, help="also check that this file is the envelope on the receipt")
+    verify.add_argument(
+        "--inclusion", type=Path,
+        help="also check the log's proof that the receipt's entry is in a signed tree head "
+        "(saved from GET /api/bids/ID/inclusion/)",
+    )
     verify.set_defaults(handler=cmd_verify_receipt)
 
     withdraw = commands.add_parser("withdraw", help="withdraw a submitted bid before the deadline")

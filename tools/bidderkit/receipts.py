@@ -14,6 +14,7 @@ from Crypto.Signature.pss import MGF1
 
 from sealedbid import keys
 
+from .. import logcheck
 from .common import HASH_BLOCK, CliError, say, write_json_atomically
 
 
@@ -141,6 +142,44 @@ def verify_receipt_doc(doc: dict, *, ca_pem: str | None = None, envelope_path: P
     return receipt
 
 
+def verify_inclusion_doc(receipt: dict, seal_pem: str, proof: dict) -> int:
+    """Check a proof saved from GET /api/bids/<id>/inclusion/: its tree head is signed by the seal that
+    signed the receipt, its leaf is the receipt's log entry (ledger_seq, and the commitment or the
+    receipt number it holds) and the audit path leads from the leaf to the head's root. Returns the head's
+    size; raises ReceiptInvalid with the reason."""
+    try:
+        head, leaf_text, path = proof["sth"], proof["leaf"], proof["inclusion"]
+        size, root = logcheck.read_head(head)
+        logcheck.check_signature(head, seal_pem.encode("ascii"))
+        entry = json.loads(leaf_text)
+        seq = logcheck.whole(entry.get("seq"), "the leaf's seq")
+        hashes = [logcheck.hex_hash(h, "an audit path hash") for h in path]
+    except (KeyError, TypeError, ValueError, AttributeError, logcheck.Unusable) as exc:
+        raise ReceiptInvalid(f"not an inclusion proof of this platform: {exc}") from exc
+    except logcheck.Failed as exc:
+        raise ReceiptInvalid(f"the tree head: {exc}") from exc
+    if seq != receipt.get("ledger_seq") or proof.get("seq") != seq:
+        raise ReceiptInvalid(f"the proof is for log entry {seq}, the receipt names entry {receipt.get('ledger_seq')}")
+    payload = entry.get("payload") if isinstance(entry.get("payload"), dict) else {}
+    if receipt.get("ledger_commitment"):
+        mine = payload.get("commitment") == receipt["ledger_commitment"]
+    else:
+        mine = payload.get("receipt_no") == receipt["receipt_no"]
+    if not mine or logcheck.canonical(entry) != leaf_text.encode("utf-8"):
+        raise ReceiptInvalid(f"log entry {seq} in the proof is not the entry of this receipt")
+    try:
+        reached = logcheck.root_from_inclusion(logcheck.sha256(b"\x00" + leaf_text.encode("utf-8")), seq - 1, size,
+                                               hashes)
+    except logcheck.Failed as exc:
+        raise ReceiptInvalid(f"the audit path: {exc}") from exc
+    if reached != root:
+        raise ReceiptInvalid(f"log entry {seq} is not in the signed tree head of {size} entries: the log was "
+                             "rewritten or forked")
+    say(f"inclusion OK: log entry {seq} of this receipt is in the signed tree head of {size} entries "
+        f"(root {root.hex()}, signed by the seal)")
+    return size
+
+
 def cmd_verify_receipt(args):
     try:
         doc = json.loads(args.receipt.read_text(encoding="utf-8"))
@@ -150,6 +189,12 @@ def cmd_verify_receipt(args):
         raise ReceiptInvalid(f"{args.receipt}: not a receipt file ({exc})") from exc
     ca_pem = args.ca.read_text(encoding="ascii") if args.ca else None
     receipt = verify_receipt_doc(doc, ca_pem=ca_pem, envelope_path=args.envelope)
+    if getattr(args, "inclusion", None):
+        try:
+            proof = json.loads(args.inclusion.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ReceiptInvalid(f"{args.inclusion}: not an inclusion proof ({exc})") from exc
+        verify_inclusion_doc(receipt, doc["seal_certificate"], proof if isinstance(proof, dict) else {})
     say(
         f"RECEIPT VALID: {receipt['receipt_no']}, tender {receipt['tender']}, {receipt['bidder']}, "
         f"received {receipt['received_at']}"

@@ -178,10 +178,11 @@ ENVELOPE_MESSAGES = {
 }
 
 
-def finalize_upload(*, actor, upload_id, sha256=None):
+def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_device=""):
     """Check the envelope, stamp the server time, replace any earlier bid, sign the receipt.
     `sha256`: the whole envelope's hash as the client computed it (the CLI does; a browser cannot
-    hash a stream, so it sends each part's hash instead and may omit this)."""
+    hash a stream, so it sends each part's hash instead and may omit this). `client_ip`, `client_device`:
+    where the request came from, kept for the collusion alerts only (evaluation/alerts_origin.py)."""
     sha256 = (sha256 or "").strip().lower() or None
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
@@ -259,7 +260,8 @@ def finalize_upload(*, actor, upload_id, sha256=None):
         bid = Bid.objects.create(tender=tender, organization=org, submitted_by=actor, upload=upload,
                                  envelope=upload.storage_name, size=upload.declared_size, sha256=info.sha256,
                                  header=info.header, submitted_at=now, receipt_no=receipt_no, receipt=receipt_text,
-                                 receipt_signature=signature)
+                                 receipt_signature=signature, client_ip=client_ip or None,
+                                 client_device=(client_device or "")[:64])
         upload.status = BidUpload.Status.FINALIZED
         upload.save(update_fields=["status", "updated_at"])
         # No realtime event: anyone listening to the tender would learn that someone has bid.
