@@ -1,6 +1,7 @@
 """Shared fixtures: regions, organizations and users of every role, built through the actions."""
 
 import os
+import sys
 
 import pytest
 
@@ -93,6 +94,17 @@ def _clear_cache():
     clear_cache()
     yield
     clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _pooled_test_keys():
+    """The RSA and ECC keys a test names (tests/factories.py) go back to the pool when it ends."""
+    factories = sys.modules.get("tests.factories")  # not imported: no key named yet (and no Django needed)
+    if factories is None:
+        yield
+        return
+    with factories.keys_for_one_test():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -95,29 +95,68 @@ def make_tender(owner, region_code=None, *, category="works", publish_by=None, d
     return tender
 
 
-_KEYS = {}
+# Test keys: making an RSA-3072 key costs 0.1-1 s of CPU, and named by user pk (a new pk in every test on
+# PostgreSQL, whose sequences never roll back) a key would be made for nearly every custodian and bidder of
+# the suite. Instead a name keeps its key for as long as the test that named it runs; then the key goes
+# back to a session-wide pool for a later test (its rows, the registered public keys, were rolled back or
+# flushed with that test). Keys named outside a test (class-scoped worlds) stay theirs. Within a test
+# every name has a key of its own, so two users never share one.
+_KEYS = {}  # name -> key
+_FREE = {}  # ("rsa", bits) or ("ecc",) -> keys named by no one
+_named_in_test = None  # names given a key during the current test, or None between tests
+
+
+def _new_rsa(bits):
+    from Crypto.PublicKey import RSA
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    return RSA.import_key(der)
+
+
+def _new_ecc():
+    from Crypto.PublicKey import ECC
+
+    return ECC.generate(curve="P-256")
+
+
+def _named(name, kind, make):
+    if name not in _KEYS:
+        free = _FREE.setdefault(kind, [])
+        _KEYS[name] = free.pop() if free else make()
+        if _named_in_test is not None:
+            _named_in_test.append((name, kind))
+    return _KEYS[name]
 
 
 def rsa_key(name, bits=3072):
-    """A test RSA key (pycryptodome), made once per test session: OpenSSL makes it in ~0.1 s."""
-    if name not in _KEYS:
-        from Crypto.PublicKey import RSA
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        _KEYS[name] = RSA.import_key(der)
-    return _KEYS[name]
+    """A test RSA key (pycryptodome) for `name`, made by OpenSSL (~10x faster than pycryptodome)."""
+    return _named(name, ("rsa", bits), lambda: _new_rsa(bits))
 
 
 def ecc_key(name):
-    if name not in _KEYS:
-        from Crypto.PublicKey import ECC
+    return _named(name, ("ecc",), _new_ecc)
 
-        _KEYS[name] = ECC.generate(curve="P-256")
-    return _KEYS[name]
+
+def keys_for_one_test():
+    """Context manager for one test (tests/conftest.py): the keys named inside go back to the pool after."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def scope():
+        global _named_in_test
+        _named_in_test = named = []
+        try:
+            yield
+        finally:
+            _named_in_test = None
+            for name, kind in named:
+                _FREE.setdefault(kind, []).append(_KEYS.pop(name))
+
+    return scope()
 
 
 def make_custodians(n=3):
@@ -149,3 +188,27 @@ def assign_custodians(tender, n=3, threshold=2):
     trading_actions.set_custodians(actor=staff, tender_id=tender.pk, user_ids=[u.pk for u in custodians],
                                    threshold=threshold)
     return custodians
+
+
+def seed_calendar():
+    """trading.calendar.seed_from_package for the tests, with the same result: the package's holidays and
+    make-up working days upserted, and its years marked complete. After a flush (transactional tests, e2e)
+    the tables are empty, and one INSERT per table replaces ~800 update_or_create calls (seconds a test)."""
+    from chinese_calendar.constants import holidays, workdays
+
+    from trading.models import CalendarDay, CalendarYear
+
+    wanted = {day: (False, str(name)) for day, name in holidays.items()}
+    wanted.update({day: (True, str(name)) for day, name in workdays.items()})
+    held = {row.date: row for row in CalendarDay.objects.filter(date__in=list(wanted))}
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=day, is_workday=workday, name=name) for day, (workday, name) in wanted.items()
+         if day not in held])
+    for day, row in held.items():
+        if (row.is_workday, row.name) != wanted[day]:
+            row.is_workday, row.name = wanted[day]
+            row.save(update_fields=["is_workday", "name"])
+    years = {day.year for day in wanted}
+    have = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
+    CalendarYear.objects.bulk_create(
+        [CalendarYear(year=year, source="chinese-calendar") for year in sorted(years - have)])

@@ -24,11 +24,11 @@ EN = {"HTTP_COOKIE": "django_language=en"}
 
 @pytest.fixture(autouse=True)
 def _calendar(db):
-    from trading.calendar import seed_from_package
-    from trading.models import CalendarDay, CalendarYear
+    from tests.factories import seed_calendar
+    from trading.models import CalendarYear
 
     if not CalendarYear.objects.exists():
-        seed_from_package(CalendarDay, CalendarYear)
+        seed_calendar()
 
 
 @pytest.fixture

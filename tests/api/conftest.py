@@ -4,11 +4,11 @@ import pytest
 @pytest.fixture(autouse=True)
 def _calendar(db):
     """Tenders need the holiday calendar (legal periods count working days); transactional tests flush it."""
-    from trading.calendar import seed_from_package
-    from trading.models import CalendarDay, CalendarYear
+    from tests.factories import seed_calendar
+    from trading.models import CalendarYear
 
     if not CalendarYear.objects.exists():
-        seed_from_package(CalendarDay, CalendarYear)
+        seed_calendar()
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ unittest-style TransactionTestCases: the server only sees committed rows, and ev
 after each test, data migrations' rows included, hence `setUp` puts the regions and the holiday
 calendar back.
 
-Each class has its own platform PKI (CA and seal, as `manage.py init_pki` makes them), shared with the
+Each class has its own copy of the run's platform PKI (CA and seal, as `manage.py init_pki` makes them), shared with the
 server: bid receipts and signed records need it. The server runs no task worker: a test does a background
 task's work itself with `run_job`, where the platform's worker would do it.
 """
 
+import atexit
 import multiprocessing
 import shutil
 import tempfile
@@ -96,6 +97,23 @@ class ServerProcess(DaphneProcess):
         self.jobs = jobs
 
 
+_PKI = []
+
+
+def _session_pki():
+    """The platform PKI's files (CA and seal, as `manage.py init_pki` makes them), made once per test run
+    (RSA-3072 keys are slow to make) and copied to each class's own directory. Files only, no ledger
+    entry: the database is flushed after each test."""
+    if not _PKI:
+        from records import pki
+
+        directory = tempfile.mkdtemp(prefix="e2e-pki-session-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        pki.create_authority(directory)
+        _PKI.append(directory)
+    return _PKI[0]
+
+
 def choose_custodians(staff, tender_id, n=3, threshold=2):
     """Staff choose the tender's key custodians, which publication requires (no page for it yet: through the
     action, as tests.factories.make_tender does). Call it through BrowserTestCase.call."""
@@ -129,9 +147,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         pki_dir = tempfile.mkdtemp(prefix="e2e-pki-")
         cls.addClassCleanup(shutil.rmtree, pki_dir, ignore_errors=True)
         cls.enterClassContext(override_settings(MEDIA_ROOT=media_root, PKI_DIR=pki_dir, RECORDS_SIGNER_KEY_BITS=2048))
-        from records import pki
-
-        pki.create_authority(pki_dir)  # files only, no ledger entry: the database is flushed after each test
+        shutil.copytree(_session_pki(), pki_dir, dirs_exist_ok=True)
         super().setUpClass()
         cls._playwright = cls.browser = None
         try:
@@ -161,13 +177,13 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
     def setUp(self):
         from accounts.models import Region
         from accounts.regions import ensure_regions
-        from trading.calendar import seed_from_package
-        from trading.models import CalendarDay, CalendarYear
+        from tests.factories import seed_calendar
+        from trading.models import CalendarYear
 
         super().setUp()
         ensure_regions(Region)
         if not CalendarYear.objects.exists():
-            seed_from_package(CalendarDay, CalendarYear)
+            seed_calendar()
 
     @staticmethod
     def call(fn, /, *args, **kwargs):

@@ -20,7 +20,7 @@ from records.pki import platform_certificates
 from sealedbid.envelope import open_envelope
 from sealedbid.keys import dump_key_file, fingerprint, load_key_file
 from tests.e2e.conftest import BrowserTestCase
-from tests.factories import make_tender, make_user
+from tests.factories import make_tender, make_user, rsa_key
 from tests.trading.bidding import bidder_with_keys
 from trading import bidstore
 from trading.models import Bid, BidUpload
@@ -36,9 +36,10 @@ SLOW_MS = 90_000  # sealing and uploading megabytes on a busy 2-core machine
 
 
 def custodian_keys():
-    from sealedbid.keys import generate_custodian_keys
+    """A custodian's key file's keys (RSA-3072 made by OpenSSL: pycryptodome's generator takes seconds)."""
+    from sealedbid.keys import CustodianKeys
 
-    return generate_custodian_keys()
+    return CustodianKeys(encryption=rsa_key("e2e-custodian-file"))
 
 
 def published_tender():

@@ -73,7 +73,7 @@ def test_a_platform_in_the_middle_of_bidding_survives_backup_destruction_and_res
     head = backup.ledger_head()
     assert head["tree_size"] == head["seq"] > 0
     records = dict(Record.objects.values_list("pk", "sha256"))
-    assert len(records) == 2
+    assert len(records) == 3  # two receipts and the tender announcement (招标公告, issue 13)
     media, pki = _files(settings.MEDIA_ROOT), _files(settings.PKI_DIR)
     target = tmp_path / "backup"
 

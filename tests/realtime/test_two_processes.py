@@ -101,11 +101,10 @@ def _wait_until_it_answers(process, port, log):
 def hall_ready(transactional_db, platform_pki):
     from accounts.models import Region
     from accounts.regions import ensure_regions
-    from trading.calendar import seed_from_package
-    from trading.models import CalendarDay, CalendarYear
+    from tests.factories import seed_calendar
 
     ensure_regions(Region)
-    seed_from_package(CalendarDay, CalendarYear)
+    seed_calendar()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures for the sealing tests: real keys, made once per session (RSA-3072 takes seconds).
+"""Fixtures for the sealing tests: real keys, made once per session by OpenSSL.
 
 These tests need neither Django nor a database (run them with `-p no:django`), so the project-wide
 autouse fixtures of tests/conftest.py, which touch Django settings and cache, are replaced here.
@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from Crypto.PublicKey import RSA
+from Crypto.PublicKey import ECC, RSA
 
 from sealedbid import envelope, keys
 
@@ -35,29 +35,45 @@ def _clear_cache():
     """No Django cache here (overrides tests/conftest.py)."""
 
 
+def _rsa():
+    """An RSA-3072 key made by OpenSSL, as the platform makes opening keys (sealedbid.ceremony): pycryptodome's
+    own generator, which the CLIs' keygen uses (test_cli.py runs it), takes seconds a key on a busy machine."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=keys.RSA_BITS)
+    return RSA.import_key(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
+def _bidder_keys():
+    return keys.BidderKeys(signing=ECC.generate(curve="P-256"), encryption=_rsa())
+
+
 @pytest.fixture(scope="session")
 def bidder():
-    return keys.generate_bidder_keys()
+    return _bidder_keys()
 
 
 @pytest.fixture(scope="session")
 def other_bidder():
-    return keys.generate_bidder_keys()
+    return _bidder_keys()
 
 
 @pytest.fixture(scope="session")
 def opening_key():
-    return RSA.generate(3072)
+    return _rsa()
 
 
 @pytest.fixture(scope="session")
 def other_opening_key():
-    return RSA.generate(3072)
+    return _rsa()
 
 
 @pytest.fixture(scope="session")
 def custodians():
-    return [keys.generate_custodian_keys() for _ in range(5)]
+    return [keys.CustodianKeys(encryption=_rsa()) for _ in range(5)]
 
 
 @pytest.fixture(scope="session")

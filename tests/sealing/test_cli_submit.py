@@ -60,11 +60,11 @@ def _clear_cache():
 @pytest.fixture(autouse=True)
 def _calendar(transactional_db):
     """Seeded by a migration, flushed by transactional tests: tender periods need the holiday calendar."""
-    from trading.calendar import seed_from_package
-    from trading.models import CalendarDay, CalendarYear
+    from tests.factories import seed_calendar
+    from trading.models import CalendarYear
 
     if not CalendarYear.objects.exists():
-        seed_from_package(CalendarDay, CalendarYear)
+        seed_calendar()
 
 
 @pytest.fixture

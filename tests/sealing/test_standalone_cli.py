@@ -38,12 +38,14 @@ def machine(tmp_path_factory):
     root = tmp_path_factory.mktemp("bidder-machine")
     venv = root / "venv"
     base_env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
-    made = _run([sys.executable, "-m", "venv", venv], cwd=root, env=base_env, timeout=300)
+    # Without pip of its own (ensurepip takes ~10 s): the test's pip installs into it (`pip --python`), so
+    # the venv holds tools/requirements.txt and nothing else, not even pip.
+    made = _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=root, env=base_env, timeout=300)
     assert made.returncode == 0, made.stdout + made.stderr
     python = venv / "bin" / "python"
     installed = _run(
-        [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-r",
-         ROOT / "tools" / "requirements.txt"],
+        [sys.executable, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--no-input",
+         "-r", ROOT / "tools" / "requirements.txt"],
         cwd=root,
         env=base_env,
         timeout=PIP_TIMEOUT,

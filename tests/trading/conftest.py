@@ -4,11 +4,11 @@ import pytest
 @pytest.fixture(autouse=True)
 def _calendar(db):
     """The holiday calendar is seeded by a migration; transactional tests flush it, so make sure."""
-    from trading.calendar import seed_from_package
-    from trading.models import CalendarDay, CalendarYear
+    from tests.factories import seed_calendar
+    from trading.models import CalendarYear
 
     if not CalendarYear.objects.exists():
-        seed_from_package(CalendarDay, CalendarYear)
+        seed_calendar()
 
 
 @pytest.fixture
