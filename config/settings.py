@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "records",
     "trading",
     "evaluation",
+    "service",
     "realtime",
 ]
 
@@ -204,7 +205,7 @@ PASSWORD_RESET_MAX_ATTEMPTS = env_int("PASSWORD_RESET_MAX_ATTEMPTS", 5)
 # --- I18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted((BASE_DIR / "locale" / "parts").glob("*"))]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -342,3 +343,16 @@ GREEN_CHANNEL_ORDINARY_TARGETS = {"document_review": 3, "publication": 1, "openi
                                   "candidate_publicity": 3, "award": 5}
 # A milestone not met with this many working days or fewer left is "at risk".
 GREEN_CHANNEL_AT_RISK_DAYS = env_int("GREEN_CHANNEL_AT_RISK_DAYS", 1)
+
+# --- Service efficiency (issue 19, docs/service-efficiency.md) ----------------------------------
+# The centers' limits in working days per service step (holiday calendar), and the tighter ones for
+# green-channel tenders; a key left out takes the default of service/limits.py.
+SERVICE_LIMITS = {"review": 3, "draw": 2, "report": 1, "green_answer": 3, "dissatisfied_answer": 5}
+SERVICE_GREEN_LIMITS = {"review": 1, "draw": 1, "report": 0}
+
+# --- Open data (OCDS 1.1.5, docs/ocds.md) -----------------------------------------------------
+# The ocid prefix registered with the Open Contracting Partnership (`ocds-` and six characters). The default
+# is a placeholder: register the platform's own before announcing the data, and never change it afterwards
+# (every ocid and release id carries it).
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-bzggzy")
+OCDS_PUBLISHER_NAME = env("OCDS_PUBLISHER_NAME", "巴中市公共资源交易中心")

@@ -164,6 +164,9 @@ def _clarifications(world, session, codes):
     ask = {"actor": users["exp"], "session_id": sid, "bid": bid.pk, "minutes": 60}
     world.ids["clarification_open"] = clarify.ask_clarification(question="请澄清工期", **ask)["clarification"]
     answered = clarify.ask_clarification(question="请澄清报价组成", **ask)["clarification"]
+    from accounts.models import Notice
+
+    world.ids["notice"] = Notice.objects.filter(user=users["bid"]).latest("id").pk  # the request's notice
     clarify.answer_clarification(actor=users["bid"], clarification_id=answered, text="报价含税。",
                                  uploaded=pdf_file("澄清.pdf"))
     world.ids["clarification_answered"] = answered
@@ -218,6 +221,11 @@ def build_world(full=True, session=False):
     world.ids["upload_full"], world.ids["upload_full_sha256"] = upload(client, tender, data), digest
     world.ids["upload_empty"] = str(actions.create_upload(actor=users["bid"], tender_id=tender.pk, size=4096).id)
     world.ids["document"] = tender.documents.get().pk
+    from trading.announce.pdf import produce_announcement_pdf
+    from trading.models import Announcement
+
+    world.ids["announcement"] = Announcement.objects.get(tender=tender, kind="tender").pk  # approve_tender's own
+    produce_announcement_pdf(world.ids["announcement"])
     world.ids["objection"] = actions.raise_objection(actor=objector, tender_id=tender.pk, text="对资格条件有异议").pk
     world.ids["project"] = tenders["draft"].project_id
     from trading.actions import green
@@ -240,6 +248,8 @@ def build_world(full=True, session=False):
     if full:
         world.ids["opened_file"] = OpenedFile.objects.filter(opened__bid__tender=tenders["opened"],
                                                          opened__bid__organization=users["bid"].organization).first().pk
+    if full:
+        _service_items(world, users, tenders)
     for role, user in users.items():
         client = Client()
         client.force_login(user)
@@ -250,3 +260,27 @@ def build_world(full=True, session=False):
 def uploads_state(world):
     """Uploads write no log entry: their rows are the state a refused upload call must leave alone."""
     return sorted(BidUpload.objects.values_list("id", "received", "status"))
+
+
+def _service_items(world, users, tenders):
+    """For the service routes: two 不满意 ratings by the tenderer (the reviews of the opened and the evaluating
+    tender) and the overdue items a scan 60 days on finds; the first rating is answered, so its item may be
+    closed; the open tender's review is left to rate."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ledger.models import Entry
+    from service import actions as service_actions
+    from service.models import OverdueItem
+
+    def published(key):
+        return Entry.objects.get(action="tender.published", tender_ref=tenders[key].code).seq
+
+    ratings = [service_actions.rate_service(actor=users["tend"], entry_seq=published(key), grade="dissatisfied",
+                                            comment="审核意见不清") for key in ("opened", "evaluating")]
+    service_actions.scan_overdue(now=timezone.now() + datetime.timedelta(days=60))
+    service_actions.answer_rating(actor=users["stH"], rating_id=ratings[0].pk, answer="已电话说明")
+    world.ids["rating"] = ratings[1].pk
+    world.ids["overdue"] = OverdueItem.objects.get(rating=ratings[0]).pk
+    world.ids["service_entry"] = published("open")

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lower number = lower layer: an app may import its own layer and those below it.
-LAYERS = {"accounts": 0, "ledger": 1, "records": 2, "trading": 3, "evaluation": 4, "realtime": 5}
+LAYERS = {"accounts": 0, "ledger": 1, "records": 2, "trading": 3, "evaluation": 4, "service": 5, "realtime": 6}
 # realtime's transport (events sent after commit, group names, the stored streams, the socket protocol)
 # sits below every app: actions send events through it. It must import no app.
 TRANSPORT = {"realtime", "realtime.events", "realtime.groups", "realtime.models", "realtime.protocol"}

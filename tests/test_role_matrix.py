@@ -32,6 +32,7 @@ from django.utils import timezone
 from ledger import chain
 from tests.factories import pdf_file
 from tests.role_matrix_fixtures import COUNTY, ROLES, build_world, uploads_state
+from trading.ocds.build import ocid
 
 MATRIX = """
 route                            method anon  bid   bid2  unver tend  tend2 stH   stE   stC   cust  exp   regH  regC
@@ -101,15 +102,60 @@ accounts:organizations           GET    302L  403   403   403   403   403   200 
 accounts:verify_organization     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
 accounts:verify_organization     POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
 workspace:home                   GET    302L  200   200   200   200   200   200   200   200   200   200   200   200
+notices:list                     GET    302L  200   200   200   200   200   200   200   200   200   200   200   200
+notices:read                     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+notices:read                     POST   302L  302   404   404   404   404   404   404   404   404   404   404   404
+service:ratings                  GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+service:mine                     GET    302L  200   200   200   200   200   403   403   403   403   403   403   403
+service:rate                     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+service:rate                     POST   302L  403   403   403   W     403   403   403   403   403   403   403   403
+service:answer                   GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+service:answer                   POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
+service:overdue                  GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+service:close                    GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+service:close                    POST   302L  403   403   403   403   403   W     403   W     403   403   403   403
+stats:public                     GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+stats:data                       GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+stats:export                     GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+stats:screen                     GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+stats:internal                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+stats:internal_data              GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+stats:internal_export            GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 ledger:console                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 ledger:export                    GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 records:list                     GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 records:verify                   GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 records:verify                   POST   400   400   400   400   400   400   400   400   400   400   400   400   400
 records:download                 GET    302L  200   403   403   403   403   403   403   403   403   403   403   403
+announcements:list               GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+announcements:detail             GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+announcements:pdf                GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+award:page                       GET    302L  200   403   403   200   403   200   403   200   403   403   200   200
+award:complaints                 GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+award:publish                    GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:publish                    POST   302L  403   403   403   302   403   403   403   403   403   403   403   403
+award:object                     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:object                     POST   302L  302   403   403   403   403   403   403   403   403   403   403   403
+award:answer                     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:answer                     POST   302L  404   404   404   404   404   404   404   404   404   404   404   404
+award:complain                   GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:complain                   POST   302L  404   404   404   404   404   404   404   404   404   404   404   404
+award:decide                     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:decide                     POST   302L  404   404   404   404   404   404   404   404   404   404   404   404
+award:confirm                    GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:confirm                    POST   302L  403   403   403   302   403   403   403   403   403   403   403   403
+award:contract                   GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:contract                   POST   302L  403   403   403   404   403   403   403   403   403   403   403   403
+award:report                     GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:report                     POST   302L  403   403   403   404   403   403   403   403   403   403   403   403
+award:retender                   GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+award:retender                   POST   302L  403   403   403   302   403   403   403   403   403   403   403   403
 set_language                     GET    302   302   302   302   302   302   302   302   302   302   302   302   302
 set_language                     POST   302   302   302   302   302   302   302   302   302   302   302   302   302
 pki-certificates                 GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+ocds:releases                    GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+ocds:releases_jsonl              GET    200   200   200   200   200   200   200   200   200   200   200   200   200
+ocds:record                      GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 tender-list                      GET    200   200   200   200   200   200   200   200   200   200   200   200   200
 tender-list                      POST   401   403   403   403   W     403   403   403   403   403   403   403   403
 tender-detail                    GET    200   200   200   200   200   200   200   200   200   200   200   200   200
@@ -140,6 +186,7 @@ upload-parts                     PUT    401   W     403   403   403   403   403 
 bid-list                         GET    401   200   200   200   200   200   200   200   200   200   200   200   200
 bid-detail                       GET    401   200   404   404   404   404   404   404   404   404   404   404   404
 bid-envelope                     GET    401   200   404   404   404   404   404   404   404   404   404   404   404
+bid-inclusion                    GET    401   409   404   404   404   404   404   404   404   404   404   404   404
 bid-withdraw                     GET    401   405   405   405   405   405   405   405   405   405   405   405   405
 bid-withdraw                     POST   401   W     403   403   403   403   403   403   403   403   403   403   403
 key-list                         GET    401   200   200   200   200   200   200   200   200   200   200   200   200
@@ -207,6 +254,7 @@ ws/ledger/                       WS     4403  4403  4403  4403  4403  4403  A   
 ws/opening/<int:tender_id>/      WS     4403  A     4403  4403  4403  4403  A     4403  A     A     4403  A     A
 ws/evaluation/<int:session_id>/  WS     4403  4403  4403  4403  4403  4403  A     4403  A     4403  A     A     A
 ws/clarifications/               WS     4403  A     A     A     4403  4403  4403  4403  4403  4403  4403  4403  4403
+ws/statistics/                   WS     A     A     A     A     A     A     A     A     A     A     A     A     A
 """
 
 DENIED = {"302L", "401", "403", "404", "405"}
@@ -234,7 +282,9 @@ def _form_terms(now=None):
         "title": "矩阵标段", "description": "", "venue": "通江县开标室", "estimated_price": "1000000",
         "bid_security": "20000", "documents_from": (now + day).strftime(fmt),
         "documents_until": (now + 9 * day).strftime(fmt), "bid_deadline": (now + 30 * day).strftime(fmt),
-        "evaluation_method": "comprehensive", "criteria": "投标报价|60|price\n技术方案|40|technical",
+        "evaluation_method": "comprehensive", "criteria-TOTAL_FORMS": "2", "criteria-INITIAL_FORMS": "0",
+        "criteria-0-name": "投标报价", "criteria-0-weight": "60", "criteria-0-kind": "price",
+        "criteria-1-name": "技术方案", "criteria-1-weight": "40", "criteria-1-kind": "technical",
         "bid_letter_fields": ["price", "duration_days"], "max_bid_mb": "100",
     }
 
@@ -426,8 +476,35 @@ ROUTES = {
     "workspace:home": R(),
     "records:verify": R(write="POST", body=lambda w: {"data": {"file": pdf_file("x.pdf", b"not a pdf")}}),
     "records:download": R(_id("receipt")),
+    "announcements:list": R(),
+    "stats:public": R(), "stats:data": R(), "stats:export": R(), "stats:screen": R(), "stats:internal": R(),
+    "stats:internal_data": R(), "stats:internal_export": R(),
+    "service:ratings": R(),
+    "service:mine": R(),
+    "service:rate": R(_id("service_entry", "seq"), "POST", _form({"grade": "satisfied", "comment": "审核及时"})),
+    "service:answer": R(_id("rating"), "POST", _form({"answer": "已答复"})),
+    "service:overdue": R(),
+    "service:close": R(_id("overdue"), "POST", _form({"cause": "专家临时缺席"})),
+    "bid-inclusion": R(_id("bid")),
+    "award:page": R(_tender("opened")),
+    "award:complaints": R(),
+    "award:publish": R(_tender("opened"), "POST", _form({"starts": "", "ends": ""})),
+    "award:object": R(_tender("opened"), "POST", _form({"grounds": "对中标候选人有异议"})),
+    "award:answer": R(lambda w: {"pk": 2**62}, "POST", _form({"answer": "答复"})),
+    "award:complain": R(lambda w: {"pk": 2**62}, "POST", _form({"grounds": "投诉"})),
+    "award:decide": R(lambda w: {"pk": 2**62}, "POST", _form({"outcome": "dismissed", "decision": "驳回"})),
+    "award:confirm": R(_tender("opened"), "POST", _form({"rank": "1"})),
+    "award:contract": R(_tender("opened"), "POST", _form({})),
+    "award:report": R(_tender("opened"), "POST", _form({})),
+    "award:retender": R(_tender("opened"), "POST", _form({})),
+    "notices:list": R(),
+    "notices:read": R(_id("notice"), "POST", _form({})),
+    "announcements:detail": R(_id("announcement")),
+    "announcements:pdf": R(_id("announcement")),
     "set_language": R(write="POST", body=_form({"language": "en", "next": "/"})),
     "pki-certificates": R(),
+    "ocds:releases": R(), "ocds:releases_jsonl": R(),
+    "ocds:record": R(lambda w: {"ocid": ocid(w.tenders["open"].code)}),
     "tender-list": R(write="POST", body=_json(lambda w: {**_api_terms(), "project": w.ids["project"]})),
     "tender-detail": R(_tender("open"), "PATCH", _json({"title": "改过的标题"}), write_kwargs=_tender("draft")),
     "tender-amendments": R(_tender("open"), "POST",
@@ -632,6 +709,7 @@ WS_PATHS = {
     "ws/opening/<int:tender_id>/": lambda w: f"/ws/opening/{w.tenders['open'].pk}/",
     "ws/evaluation/<int:session_id>/": lambda w: f"/ws/evaluation/{w.ids['session']}/",
     "ws/clarifications/": lambda w: "/ws/clarifications/",
+    "ws/statistics/": lambda w: "/ws/statistics/",
 }
 # Routes whose world needs the evaluating tender and its session (an opening and a draw: seconds, so only
 # for them).
