@@ -48,7 +48,11 @@ function options(data) {
   ];
 }
 
-function cell(value) { return value === null || value === "" ? "—" : String(value); }
+function cell(value) {
+  if (value === null || value === "") return "—";
+  // Grouped digits, at most two decimals, as the page's own tables show them (service/templatetags/stats_format.py).
+  return typeof value === "number" ? value.toLocaleString("en-US", { maximumFractionDigits: 2 }) : String(value);
+}
 
 function fillTables(data) {
   data.tables.forEach(([, header, rows], index) => {

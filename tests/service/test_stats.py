@@ -138,3 +138,13 @@ def test_remote_and_cross_county_evaluations(opened_tender, expert_pool):  # noq
     assert venues == {"511921", "511922", "511923"}
     assert statistics()["evaluations"] == {"sessions": 1, "remote": 1, "cross_county": 1}
     assert statistics(region_ids=[scene.tender.region_id])["evaluations"]["remote"] == 1
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (60500000.0, "60,500,000"), (4990000.5, "4,990,000.5"), (4.04, "4.04"), (0.0, "0"), (1234, "1,234"),
+    ("巴中市", "巴中市"), (True, True),
+])
+def test_figures_in_the_tables_are_grouped_by_thousands(value, shown):
+    from service.templatetags.stats_format import figure
+
+    assert figure(value) == shown
