@@ -39,6 +39,7 @@ run: install messages
 	$(LOCAL) $(BIN)/python manage.py load_demo_experts
 	$(LOCAL) $(BIN)/python manage.py load_demo_session
 	$(LOCAL) $(BIN)/python manage.py load_demo_award
+	$(LOCAL) $(BIN)/python manage.py load_demo_service
 	$(LOCAL) $(BIN)/python manage.py backfill_announcements
 	$(LOCAL) $(BIN)/python manage.py scan_alerts
 	$(LOCAL) $(BIN)/python manage.py publish_sth --schedule

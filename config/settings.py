@@ -205,7 +205,7 @@ PASSWORD_RESET_MAX_ATTEMPTS = env_int("PASSWORD_RESET_MAX_ATTEMPTS", 5)
 # --- I18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale", *sorted((BASE_DIR / "locale" / "parts").glob("*"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -349,6 +349,8 @@ GREEN_CHANNEL_AT_RISK_DAYS = env_int("GREEN_CHANNEL_AT_RISK_DAYS", 1)
 # green-channel tenders; a key left out takes the default of service/limits.py.
 SERVICE_LIMITS = {"review": 3, "draw": 2, "report": 1, "green_answer": 3, "dissatisfied_answer": 5}
 SERVICE_GREEN_LIMITS = {"review": 1, "draw": 1, "report": 0}
+# Weights of the quarterly ranking's combined score (service/ranking.py).
+SERVICE_RANKING_WEIGHTS = {"on_time": 40, "satisfaction": 30, "days": 20, "remote": 10}
 
 # --- Open data (OCDS 1.1.5, docs/ocds.md) -----------------------------------------------------
 # The ocid prefix registered with the Open Contracting Partnership (`ocds-` and six characters). The default

@@ -18,6 +18,7 @@ class Record(models.Model):
         ANNOUNCEMENT = "announcement", _("Announcement")
         COMPLAINT_DECISION = "complaint_decision", _("Complaint decision")
         GREEN_SUMMARY = "green_channel_summary", _("Green channel summary")
+        SERVICE_RANKING = "service_ranking", _("Quarterly ranking of the trading centers")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)

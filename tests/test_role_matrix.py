@@ -121,6 +121,10 @@ stats:screen                     GET    200   200   200   200   200   200   200 
 stats:internal                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 stats:internal_data              GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 stats:internal_export            GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+ranking:index                    GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+ranking:detail                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
+ranking:pdf                      GET    302L  405   405   405   405   405   405   405   405   405   405   405   405
+ranking:pdf                      POST   302L  403   403   403   403   403   403   403   302   403   403   403   403
 ledger:console                   GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 ledger:export                    GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
 records:list                     GET    302L  403   403   403   403   403   200   200   200   403   403   200   200
@@ -412,6 +416,14 @@ def _matrix_draw(w):
     return draw
 
 
+def _this_quarter(w):
+    """The current quarter (the world's log starts in it): provisional, so its PDF is refused (302 back)."""
+    from service.ranking import quarter_of
+
+    year, q = quarter_of(timezone.now())
+    return {"year": year, "q": q}
+
+
 class R:
     """How a route is asked: path parameters from the world, the write (method, body) if it takes one,
     and for writes that log nothing, what else must not change."""
@@ -477,6 +489,9 @@ ROUTES = {
     "records:verify": R(write="POST", body=lambda w: {"data": {"file": pdf_file("x.pdf", b"not a pdf")}}),
     "records:download": R(_id("receipt")),
     "announcements:list": R(),
+    "ranking:index": R(),
+    "ranking:detail": R(_this_quarter),
+    "ranking:pdf": R(_this_quarter, "POST", _form({})),
     "stats:public": R(), "stats:data": R(), "stats:export": R(), "stats:screen": R(), "stats:internal": R(),
     "stats:internal_data": R(), "stats:internal_export": R(),
     "service:ratings": R(),

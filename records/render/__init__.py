@@ -15,6 +15,7 @@ from .evaluation_report import EvaluationReport, render_evaluation_report
 from .green_summary import GreenChannelSummary, render_green_summary
 from .opening_record import OpeningRecord, render_opening_record
 from .receipt import BidReceipt, render_bid_receipt
+from .service_ranking import ServiceRanking, render_service_ranking
 
 RENDERERS = {
     "bid_receipt": render_bid_receipt,
@@ -29,6 +30,8 @@ RENDERERS["announcement"] = render_announcement
 DATA_CLASSES["announcement"] = AnnouncementData
 RENDERERS.update(AWARD_RENDERERS)
 DATA_CLASSES.update(AWARD_DATA_CLASSES)
+RENDERERS["service_ranking"] = render_service_ranking
+DATA_CLASSES["service_ranking"] = ServiceRanking
 
 
 def render(kind, data, *, anchor: LedgerAnchor, watermark="") -> Rendered:

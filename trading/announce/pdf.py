@@ -1,20 +1,13 @@
 """The signed PDF of an announcement: rendered from its frozen content by records (kind "announcement"),
 sealed by the platform, linked to the announcement. Idempotent, so a failed run is simply run again
-(`manage.py backfill_announcements` produces every missing PDF).
-
-Until records/render/__init__.py registers the kind itself (reported to the lead), it is registered here
-on first import: setdefault never replaces a renderer registered there."""
+(`manage.py backfill_announcements` produces every missing PDF). The renderer is registered in
+records/render/__init__.py."""
 
 from django.db import transaction
 
-from records import render as records_render
 from records.actions import produce_record
-from records.render.announcement import AnnouncementData, render_announcement
 
 from ..models_announce import Announcement
-
-records_render.RENDERERS.setdefault("announcement", render_announcement)
-records_render.DATA_CLASSES.setdefault("announcement", AnnouncementData)
 
 
 def pdf_data(announcement):

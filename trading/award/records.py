@@ -1,8 +1,7 @@
 """The data of the award records (records.render.award_records) built from the trading models, and
 their production (sealed by the platform; the caller has checked access).
 
-Until records/render/__init__.py registers the award kinds itself (reported to the lead), they are
-registered here, on first import: setdefault never replaces a renderer registered there.
+The award kinds' renderers are registered in records/render/__init__.py.
 
 `deferred()`: while it is active the records are not made (the functions return None); the demo replays
 its history in the past, where no certificate is valid yet, and then signs them at the real time with
@@ -13,22 +12,14 @@ import contextvars
 
 from django.utils import timezone
 
-from records import render as records_render
 from records.actions import produce_record
 from records.render.award_records import (
-    AWARD_DATA_CLASSES,
-    AWARD_RENDERERS,
     AwardNotice,
     CandidatePublicity,
     CandidateRow,
     ComplaintDecision,
     TenderHeader,
 )
-
-for _kind, _fn in AWARD_RENDERERS.items():
-    records_render.RENDERERS.setdefault(_kind, _fn)
-    records_render.DATA_CLASSES.setdefault(_kind, AWARD_DATA_CLASSES[_kind])
-
 
 _DEFERRED = contextvars.ContextVar("award_records_deferred", default=False)
 
