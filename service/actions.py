@@ -24,7 +24,8 @@ from .models import Grade, OverdueItem, Rating, Service, Step
 MAX_TEXT = 2000
 # The log entry that ends each service a party may rate.
 SERVICE_OF = {"tender.published": Service.REVIEW, "tender.returned": Service.REVIEW,
-              "opening.closed": Service.OPENING, "award.confirmed": Service.AWARD}
+              "opening.closed": Service.OPENING, "award.confirmed": Service.AWARD,
+              "tender.objection_answered": Service.ANSWER}
 
 
 def _text(value, field, message):
@@ -137,7 +138,7 @@ def rate_service(*, actor, entry_seq, grade, comment=""):
         if tender is None:
             raise NotFound(_("No such service."))
         service = SERVICE_OF[entry.action]
-        check(actor, "service.rate", (service, tender))
+        check(actor, "service.rate", (service, tender, entry))
         if Rating.objects.filter(entry_seq=entry.seq, organization_id=actor.organization_id).exists():
             raise DomainError("already_rated", _("Your organization has already rated this service."), http_status=409)
         now = timezone.now()

@@ -26,6 +26,9 @@ class Service(models.TextChoices):
     REVIEW = "review", _("Review of the tender")
     OPENING = "opening", _("Bid opening")
     AWARD = "award", _("Award")
+    # The answer to a company's objection or question on the tender documents (实施条例 art. 22;
+    # 政府采购法 art. 53), rated by the company that raised it.
+    ANSWER = "answer", _("Answer to an objection on the tender documents")
 
 
 class Rating(models.Model):

@@ -1,12 +1,14 @@
 """Read side of service efficiency: scoped lists for staff and regulators, what a party may rate, and the
 public counts per center. Each function is a fixed number of queries."""
 
+import json
+
 from django.db.models import Count, Q
 
 from accounts.models import Region, Role
 from accounts.permissions import has_role, scope_region_ids
 from ledger.models import Entry
-from trading.models import Bid, Tender
+from trading.models import Bid, Objection, Tender
 
 from .actions import SERVICE_OF
 from .models import Grade, OverdueItem, Rating, Service
@@ -54,6 +56,12 @@ def rateable(user):
             services.setdefault(code, set()).update(BIDDER_SERVICES)
     entries = [e for e in Entry.objects.filter(tender_ref__in=list(services), action__in=SERVICE_OF).order_by("-seq")
                if SERVICE_OF[e.action] in services[e.tender_ref]]
+    if has_role(user, Role.BIDDER):  # the answers to the company's own objections
+        own = set(Objection.objects.filter(organization_id=org, answered_at__isnull=False).values_list("pk", flat=True))
+        entries += [e for e in Entry.objects.filter(action="tender.objection_answered", tender_ref__in=list(
+            Tender.objects.filter(objections__organization_id=org).values_list("code", flat=True)))
+            if json.loads(e.payload).get("objection") in own]
+        entries.sort(key=lambda e: -e.seq)
     tenders = {t.code: t for t in Tender.objects.filter(code__in={e.tender_ref for e in entries})}
     given = {r.entry_seq: r for r in Rating.objects.filter(organization_id=org, entry_seq__in=[e.seq for e in entries])}
     return [(e, Service(SERVICE_OF[e.action]), tenders[e.tender_ref], given.get(e.seq)) for e in entries]

@@ -133,3 +133,28 @@ def test_only_the_rated_centers_staff_answer_and_only_once(reviewed, tongjiang_t
     with pytest.raises(DomainError) as again:
         answer_rating(actor=tongjiang_staff, rating_id=rating.pk, answer="再次答复")
     assert again.value.code == "already_answered" and Rating.objects.get().answer == "已答复"
+
+
+def test_the_company_that_objected_rates_the_answer_and_nobody_else_does(platform_pki, regions, make_user):
+    """The answer to an objection on the tender documents is a service the objecting company received
+    (issue 19: a clarification answer); another bidder, the tenderer and staff may not rate it."""
+    from service.queries import rateable
+    from trading.models import Objection
+
+    tender = published_tender()
+    objector, other = bidder_with_keys(), bidder_with_keys()
+    objection = actions.raise_objection(actor=objector, tender_id=tender.pk, text="资格条件设置排斥潜在投标人")
+    assert rateable(objector) == []  # nothing to rate before the answer
+    actions.answer_objection(actor=tender.created_by, objection_id=objection.pk, answer="资格条件已依法设置")
+    entry = Entry.objects.get(action="tender.objection_answered", tender_ref=tender.code)
+    assert [(e.seq, service) for e, service, _t, _r in rateable(objector)] == [(entry.seq, "answer")]
+    assert rateable(other) == []
+    staff = make_user("staff", tender.region.code)
+    head = Entry.objects.count()
+    for who in (other, tender.created_by, staff):
+        with pytest.raises(Forbidden):
+            rate_service(actor=who, entry_seq=entry.seq, grade="satisfied")
+    assert Entry.objects.count() == head and not Rating.objects.exists()
+    rating = rate_service(actor=objector, entry_seq=entry.seq, grade="dissatisfied", comment="答复未说明依据")
+    assert (rating.service, rating.organization_id, rating.answer_due is not None) == (
+        "answer", Objection.objects.get().organization_id, True)
