@@ -136,28 +136,28 @@ def confirm(request, pk):
                 tender_id=pk, rank=request.POST.get("rank", 1), reason=request.POST.get("reason", ""))
 
 
-@login_required
-@require_POST
-def contract(request, pk):
+def _run_at(request, pk, field, action, done):
+    """`action` with the moment the form gives in `field` (Beijing time; empty: now)."""
     try:
-        signed_at = _local(request.POST.get("signed_at"), "signed_at")
+        moment = _local(request.POST.get(field), field)
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("award:page", pk=pk)
-    return _run(request, pk, award_actions.record_contract_signed, _("The contract's signature is recorded."),
-                tender_id=pk, signed_at=signed_at)
+    return _run(request, pk, action, done, tender_id=pk, **{field: moment})
+
+
+@login_required
+@require_POST
+def contract(request, pk):
+    return _run_at(request, pk, "signed_at", award_actions.record_contract_signed,
+                   _("The contract's signature is recorded."))
 
 
 @login_required
 @require_POST
 def report(request, pk):
-    try:
-        reported_at = _local(request.POST.get("reported_at"), "reported_at")
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("award:page", pk=pk)
-    return _run(request, pk, award_actions.record_report, _("The report to the regulator is recorded."),
-                tender_id=pk, reported_at=reported_at)
+    return _run_at(request, pk, "reported_at", award_actions.record_report,
+                   _("The report to the regulator is recorded."))
 
 
 @login_required

@@ -79,6 +79,15 @@ def test_the_whole_procedure_through_the_pages(ev, regions):
         body = response.content.decode()
         assert ev.refresh().status == "awarded"
         assert "中标通知书（PDF）" in body and "签订合同（30日内，招标投标法第四十六条）" in body
+    with frozen(bj(1, 11, 9)):
+        owner = client_for(ev.owner)
+        before = snapshot(ev.tender)
+        assert owner.post(f"/tenders/{ev.tender.pk}/award/contract/", {"signed_at": "明天"}).status_code == 302
+        assert snapshot(ev.tender) == before  # a date it cannot read: nothing recorded
+        owner.post(f"/tenders/{ev.tender.pk}/award/contract/", {"signed_at": "2027-01-11T08:30"})
+        owner.post(f"/tenders/{ev.tender.pk}/award/report/", {"reported_at": ""})  # empty: now
+        award = ev.refresh().award
+        assert award.contract_signed_at == bj(1, 11, 8, 30) and award.reported_at == bj(1, 11, 9)
 
 
 def test_the_detail_panel_warns_the_tenderer_and_hides_from_others(ev, regions):
