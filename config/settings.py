@@ -325,6 +325,11 @@ EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
 # How long a drawn expert has to accept or decline before a replacement is drawn.
 DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
 LEDGER_STH_INTERVAL = env_int("LEDGER_STH_INTERVAL", 60)  # seconds between signed tree heads of the trading log
+# The trading log's sequencer (ledger/sequencer.py): the longest wait, in seconds, from an entry's commit to
+# its integration (hashed and in the Merkle tree), shown on the console; and how long a number taken by a
+# transaction that rolled back holds up the log before it is logged as void (PostgreSQL only).
+LEDGER_INTEGRATION_DELAY = float(os.environ.get("LEDGER_INTEGRATION_DELAY", "1.0"))
+LEDGER_VOID_GRACE = float(os.environ.get("LEDGER_VOID_GRACE", "5.0"))
 # The countdown each stage of an evaluation session starts with (minutes; the host may give another
 # on `session.advance`, and more than 1/3 of the committee may extend it: 实施条例 art. 48).
 EVALUATION_STAGE_MINUTES = {"check_in": 30, "commitments": 15, "leader": 10, "qualification": 60, "scoring": 120,

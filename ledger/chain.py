@@ -43,47 +43,32 @@ def entry_hash(prev_hash: str, document: dict) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(document)).hexdigest()
 
 
-def _locked_head():
-    # select_for_update: on PostgreSQL the row lock serializes appends from every process;
-    # on SQLite the IMMEDIATE transaction mode already holds the database write lock.
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        ChainHead.objects.get_or_create(pk=1)
-        head = ChainHead.objects.select_for_update().get(pk=1)
-    return head
-
-
 def append(action, *, actor=None, role="", region=None, tender_ref="", payload=None):
-    """Append one entry. Must run inside the caller's transaction, so the entry and the change
-    it records commit or roll back together."""
+    """Write one entry, with the log's next number and no hash yet. Must run inside the caller's transaction,
+    so the entry and the change it records commit or roll back together. No lock is held to commit: the
+    sequencer (ledger.sequencer) hashes committed entries in order, in batches, within
+    LEDGER_INTEGRATION_DELAY of their commit."""
+    from . import sequencer
+
     if not connection.in_atomic_block:
         raise LedgerError("ledger.append must be called inside transaction.atomic()")
     payload_text = canonical_json(payload or {}).decode("utf-8")
-    head = _locked_head()
-    seq = head.seq + 1
-    created_at = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_name = (actor.get_username() if actor_id else "system")
     region_code = getattr(region, "code", region) or ""
-    doc = entry_document(
-        seq=seq, created_at=created_at, actor_id=actor_id, actor_name=actor_name, role=role,
-        region_code=region_code, tender_ref=tender_ref, action=action, payload_text=payload_text,
-    )
-    digest = entry_hash(head.hash, doc)
-    entry = Entry.objects.create(
-        seq=seq, created_at=created_at, actor_id=actor_id, actor_name=actor_name, role=role,
-        region_code=region_code, tender_ref=tender_ref, action=action, payload=payload_text,
-        prev_hash=head.hash, hash=digest,
-    )
-    head.seq, head.hash = seq, digest
-    head.save(update_fields=["seq", "hash"])
+    created_at = timezone.now()
+    entry = Entry(created_at=created_at, actor_id=actor_id, actor_name=actor_name, role=role, region_code=region_code,
+                  tender_ref=tender_ref, action=action, payload=payload_text)
+    sequencer.insert(entry)
     from realtime.events import send_ledger_entry
 
     send_ledger_entry(entry)
+    transaction.on_commit(sequencer.wake)
     return entry
 
 
 def head():
+    """The last hashed entry (the sequencer's head): (seq, hash)."""
     row = ChainHead.objects.filter(pk=1).first()
     return (row.seq, row.hash) if row else (0, GENESIS_HASH)
 
@@ -95,6 +80,7 @@ class Verification:
     head_hash: str
     bad_seq: int | None = None
     reason: str = ""
+    pending: int = 0
 
 
 class _Malformed(ValueError):
@@ -172,12 +158,37 @@ def _payload_problem(exc):
     return reasons[exc.code] % {"detail": exc.detail}
 
 
-def verify(progress=None, chunk=5000):
-    """Walk the whole chain in order, then check every anchor kept outside it (ledger.anchors).
+def verify(progress=None, chunk=5000, integrate_first=True):
+    """Hash what was committed (the sequencer), then walk the whole chain in order, then check every anchor
+    kept outside it (ledger.anchors). Entries still unhashed after that (committed during the walk, or
+    behind a number still held by an open transaction) are counted in `pending`, never before a hashed one.
     Returns a Verification naming the first bad entry."""
-    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    from . import sequencer
+
+    if integrate_first:
+        try:
+            sequencer.hash_pending()
+        except sequencer.SequencerError as exc:
+            head_seq, head_hash = head()
+            return Verification(False, head_seq, head_hash, exc.seq, exc.reason)
+    prev_hash, expected_seq, count, pending = GENESIS_HASH, 1, 0, 0
     for row in _stored_rows(chunk):
         seq, p, h = row[0], row[-2], row[-1]
+        if h is None and p is None:
+            # Not hashed yet: nothing to check it against, but it must be what append() writes, or the
+            # sequencer will refuse it (and the log will wait there).
+            try:
+                _stored_document((*row[:-2], "", ""))
+            except _Malformed as exc:
+                return Verification(False, count, prev_hash, seq, str(exc), pending=pending)
+            except (TypeError, ValueError):
+                return Verification(False, count, prev_hash, seq, _("it holds a value the platform never writes"),
+                                    pending=pending)
+            pending += 1
+            continue
+        if pending:
+            return Verification(False, count, prev_hash, seq,
+                                _("it is hashed, but an entry before it is not"))
         if seq != expected_seq:
             return Verification(False, count, prev_hash, expected_seq,
                                 _("entry %(seq)s is missing (next entry found is %(next)s)")
@@ -204,7 +215,7 @@ def verify(progress=None, chunk=5000):
     broken = first_broken_anchor(count)
     if broken is not None:
         return Verification(False, count, prev_hash, *broken)
-    return Verification(True, count, prev_hash)
+    return Verification(True, count, prev_hash, pending=pending)
 
 
 def append_in_transaction(action, **kwargs):

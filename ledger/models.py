@@ -6,7 +6,8 @@ GENESIS_HASH = "0" * 64
 
 
 class Entry(models.Model):
-    """One action in the trading log. Append-only: PostgreSQL refuses UPDATE and DELETE by trigger."""
+    """One action in the trading log. Append-only: PostgreSQL refuses UPDATE and DELETE by trigger, except
+    the sequencer's one UPDATE that sets prev_hash and hash of an entry that has none."""
 
     seq = models.BigIntegerField(_("sequence"), primary_key=True)
     created_at = models.DateTimeField(_("time"))
@@ -18,8 +19,9 @@ class Entry(models.Model):
     action = models.CharField(_("action"), max_length=60, db_index=True)
     # The canonical JSON text itself, so the hashed bytes are stored exactly.
     payload = models.TextField(_("payload"))
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Empty until the sequencer hashes the entry (ledger.sequencer), then never changed.
+    prev_hash = models.CharField(max_length=64, null=True)
+    hash = models.CharField(max_length=64, unique=True, null=True)
 
     class Meta:
         ordering = ["seq"]

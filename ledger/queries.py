@@ -1,3 +1,5 @@
+from django.db import connection
+
 from accounts.models import Region, Role
 from accounts.permissions import scope_region_ids
 
@@ -19,9 +21,26 @@ def visible_entries(user):
     return Entry.objects.all() if codes is None else Entry.objects.filter(region_code__in=codes)
 
 
-def newest_seq():
-    """The last entry's sequence number (0 for an empty log)."""
+def last_seq():
+    """The highest number written so far (visible to this transaction), hashed or not; 0 for an empty log.
+    An action that wrote nothing leaves it unchanged, whatever the database."""
     return Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def newest_seq():
+    """The newest entry a live tail may read up to: every entry up to it is committed (0 for an empty log).
+    On PostgreSQL a number may be taken by a transaction still open while later ones commit (numbers come
+    from a sequence, ledger.sequencer): a tail that read past that hole would never show the entry that
+    fills it, so the tail stops before the first hole after the sequencer's head. SQLite has no holes."""
+    if connection.vendor != "postgresql":
+        return Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    with connection.cursor() as cursor:  # one query: the first number from the head on whose next is missing
+        cursor.execute(
+            "WITH h AS (SELECT COALESCE((SELECT seq FROM ledger_chainhead WHERE id = 1), 0) AS seq) "
+            "SELECT MIN(c.seq) FROM (SELECT seq FROM h UNION ALL "
+            "SELECT e.seq FROM ledger_entry e, h WHERE e.seq > h.seq) c "
+            "WHERE NOT EXISTS (SELECT 1 FROM ledger_entry n WHERE n.seq = c.seq + 1)")
+        return cursor.fetchone()[0]
 
 
 def visible_between(user, after, upto, limit):

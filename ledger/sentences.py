@@ -31,6 +31,7 @@ PHRASES = {
     "pki.certificate_issued": gettext_lazy("issued a certificate"),
     "record.signed": gettext_lazy("signed a record"),
     "ledger.head_cosigned": gettext_lazy("co-signed a signed tree head of the trading log"),
+    "ledger.void": gettext_lazy("voided a log number taken by an action that was rolled back"),
     "calendar.day_set": gettext_lazy("set a day of the working calendar"),
     "calendar.year_confirmed": gettext_lazy("confirmed a year's holiday arrangement"),
     "calendar.tender_flagged": gettext_lazy("flagged a tender shortened by the holiday arrangement"),

@@ -48,7 +48,8 @@ def _rows(after, limit):
     table = connection.ops.quote_name("ledger_entry")
     time = "CAST(created_at AS TEXT)" if connection.vendor == "sqlite" else "created_at"
     columns = f"seq, {time}, actor_id, actor_name, role, region_code, tender_ref, action, payload, prev_hash, hash"
-    sql = f"SELECT {columns} FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608 - fixed names only
+    # Hashed entries only: the sequencer hashes in order, so they are a prefix of the log.
+    sql = f"SELECT {columns} FROM {table} WHERE seq > %s AND hash IS NOT NULL ORDER BY seq LIMIT %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [after, limit])
         return cursor.fetchall()
@@ -114,10 +115,18 @@ def _load_tile(level, index):
     return bytes(data) if data is not None else b""
 
 
-def integrate(step=20_000):
-    """Add the committed entries after the integrated ones to the tiles, `step` entries per transaction
-    (the state row is locked meanwhile: one integrator at a time; appends are not blocked). Each entry
-    must link to the one before and match its own hash, or TreeError. Returns the integrated size."""
+def integrate(step=20_000, hash_first=True):
+    """Add the hashed entries after the integrated ones to the tiles, `step` entries per transaction
+    (the state row is locked meanwhile: one integrator at a time; appends are not blocked), after the
+    sequencer hashed what was committed (unless `hash_first` is False). Each entry must link to the one
+    before and match its own hash, or TreeError. Returns the integrated size."""
+    if hash_first:
+        from .sequencer import SequencerError, hash_pending
+
+        try:
+            hash_pending()
+        except SequencerError as exc:
+            raise TreeError(exc.seq, exc.reason) from None
     while True:
         with transaction.atomic():
             state = locked_state()

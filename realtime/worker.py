@@ -21,3 +21,7 @@ def start_in_process_worker():
     thread = threading.Thread(target=worker.run, name="task-worker", daemon=True)
     thread.start()
     logger.info("task worker running inside the ASGI process")
+    from ledger.sequencer import start_in_process
+
+    start_in_process()
+    logger.info("trading log sequencer running inside the ASGI process")

@@ -108,6 +108,24 @@ def _pooled_test_keys():
 
 
 @pytest.fixture(autouse=True)
+def _ledger_numbering(request):
+    """PostgreSQL hands out the trading log's numbers from a sequence, which a rolled-back test does not
+    rewind: each test's log starts after what is really stored (ledger.sequencer.restart_numbering), as a
+    real database's would. (SQLite numbers from the stored entries and needs nothing.)"""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "django_db_reset_sequences"))
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            from ledger.sequencer import restart_numbering
+
+            restart_numbering()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """A Redis channel layer holds a receive lock and connection pools bound to the event loop that used
     them; a consumer of an earlier test (another loop) still waiting in `receive` leaves the lock held, and

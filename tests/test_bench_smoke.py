@@ -31,5 +31,5 @@ def test_the_ledger_benchmark_runs_in_a_throwaway_database_that_it_drops():
 
     assert process.returncode == 0, out
     assert "append, 2 writer processes, 40 entries" in out
-    assert "verify, 2,000 entries" in out
+    assert "verify_ledger, 2,000 entries" in out
     assert f"bench_ledger_{process.pid}" not in _databases_like("bench%")

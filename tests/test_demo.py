@@ -19,6 +19,7 @@ from evaluation import demo_session
 from evaluation.actions import session as session_actions
 from evaluation.actions.draw import request_draw
 from evaluation.models import Draw, EvaluationSession, Member, Seat
+from ledger import sequencer
 from ledger.models import ChainHead, Entry
 from sealedbid.keys import dump_key_file, fingerprint, load_key_file
 from trading import demo_bids
@@ -26,6 +27,11 @@ from trading.models import Bid, OpenedBid, OpeningConfirmation, Tender, TenderCu
 
 DEMO_USERS = demo_bids.CUSTODIANS + demo_bids.BIDDERS
 
+
+def _head():
+    """The log's head once what was committed is hashed (ledger.sequencer)."""
+    sequencer.hash_pending()
+    return ChainHead.objects.get()
 
 def _fingerprints(key_file):
     keys = load_key_file(key_file.read_bytes())
@@ -71,6 +77,7 @@ def test_it_loads_a_new_database_with_old_key_files_opens_a_tender_and_changes_n
         platform_pki, reference_data, old_key_files, settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     files = _files(old_key_files)
+    sequencer.hash_pending()
     before = ChainHead.objects.values_list("seq", flat=True).first() or 0  # entries made before the demo
 
     call_command("load_demo", keys_dir=str(old_key_files), stdout=io.StringIO())
@@ -88,13 +95,13 @@ def test_it_loads_a_new_database_with_old_key_files_opens_a_tender_and_changes_n
     assert Tender.objects.filter(status="opened").count() == 2
     opened = _assert_the_opened_tender_was_opened(before)
 
-    head = ChainHead.objects.get()
+    head = _head()
     counts = (User.objects.count(), PublicKey.objects.count(), Tender.objects.count(), Bid.objects.count())
     out = io.StringIO()
     call_command("load_demo", keys_dir=str(old_key_files), stdout=out)
 
     assert "demo tenders already loaded" in out.getvalue()
-    assert (ChainHead.objects.get().seq, ChainHead.objects.get().hash) == (head.seq, head.hash)
+    assert (_head().seq, _head().hash) == (head.seq, head.hash)
     assert (User.objects.count(), PublicKey.objects.count(), Tender.objects.count(), Bid.objects.count()) == counts
     assert _files(old_key_files) == files
 
@@ -203,12 +210,12 @@ def _assert_the_evaluation_demo_is_open_at_check_in(before):
     assert seated == {m.user.username: (m.venue.name, ordered.index(m) + 1) for m in members}
 
     # A second run adds nothing and prints the same walk-through.
-    head = ChainHead.objects.get()
+    head = _head()
     again = io.StringIO()
     call_command("load_demo_session", stdout=again)
     assert "demo evaluation already loaded" in again.getvalue()
     assert path.read_text(encoding="utf-8") in again.getvalue()
-    assert (ChainHead.objects.get().seq, Draw.objects.count(), EvaluationSession.objects.count()) == (head.seq, 2, 1)
+    assert (_head().seq, Draw.objects.count(), EvaluationSession.objects.count()) == (head.seq, 2, 1)
 
     # Each venue's staff check their experts in with the printed code and ID characters; the host starts.
     by_user = {m.user.username: m for m in members}

@@ -58,9 +58,14 @@ class LedgerAnchor:
 
     @classmethod
     def now(cls):
-        """The log's head and its latest signed tree head (none yet: size 0)."""
-        from ledger import chain, sth
+        """The log's head and its latest signed tree head (none yet: size 0). What was committed is hashed
+        first, so the record anchors the log as it stands, not as the sequencer last left it."""
+        from ledger import chain, sequencer, sth
 
+        try:
+            sequencer.hash_pending()
+        except sequencer.SequencerError:
+            pass  # the log cannot grow over a broken entry: anchor what is hashed; verify_ledger tells why
         seq, digest = chain.head()
         head = sth.latest()
         if head is None:

@@ -181,6 +181,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         from trading.models import CalendarYear
 
         super().setUp()
+        from ledger.sequencer import restart_numbering
+
+        restart_numbering()  # the trading log's numbers start after what is stored (tests/conftest.py)
         ensure_regions(Region)
         if not CalendarYear.objects.exists():
             seed_calendar()

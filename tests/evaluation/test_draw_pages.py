@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from accounts import sms
 from evaluation.models import Draw, Seat, Venue
-from ledger import chain
 from ledger.models import Entry
+from ledger.queries import last_seq
 from tests.evaluation.draw_setup import REGULATOR_SECRET, close_evaluation, drawn, request, texted_codes
 from tests.factories import make_user
 
@@ -107,13 +107,13 @@ def test_a_remote_draw_names_its_venues(scene):
     (form_data(size=5, rows=[("ENG-BLD", "")]), "此项为必填项。"),
 ], ids=["even", "representatives", "counts", "venue", "shortage", "count_missing"])
 def test_each_mistake_is_explained_in_chinese_and_nothing_is_drawn(scene, data, message):
-    head = chain.head()
+    head = last_seq()
     response = client_of(scene.host).post(request_url(scene), data)
     assert response.status_code in (400, 409)
     html = page(response)
     assert message in html, re.findall(r'class="errors"[^>]*>(.*?)</div>', html, re.S)
     assert Draw.objects.filter(tender=scene.tender, status__in=["committed", "drawn"]).count() == 0
-    assert chain.head() == head
+    assert last_seq() == head
 
 
 def test_the_shortage_message_is_next_to_the_form_as_an_alert(scene):
@@ -201,31 +201,31 @@ def test_the_regulator_contributes_a_secret_and_the_experts_are_drawn(scene, dja
 @pytest.mark.parametrize("secret", ["", "abc", "zz" * 32, "ab" * 33])
 def test_a_secret_that_is_not_64_hex_digits_is_refused_in_chinese(scene, secret):
     draw = request(scene)
-    head = chain.head()
+    head = last_seq()
     response = client_of(scene.regulator).post(reverse("evaluation:draw_secret", kwargs={"pk": draw.pk}),
                                                {"secret_hex": secret})
     assert response.status_code == 400
     assert ("随机数必须是 64 位十六进制数字（32 个随机字节）。" if secret else "此项为必填项。") in page(response)
     draw.refresh_from_db()
-    assert (draw.status, draw.regulator_secret, chain.head()) == ("committed", "", head)
+    assert (draw.status, draw.regulator_secret, last_seq()) == ("committed", "", head)
 
 
 def test_the_regulator_cannot_request_a_draw(scene):
     regulator = client_of(scene.regulator)
-    head = chain.head()
+    head = last_seq()
     assert regulator.get(request_url(scene)).status_code == 403
     assert regulator.post(request_url(scene), form_data()).status_code == 403
-    assert (Draw.objects.count(), chain.head()) == (0, head)
+    assert (Draw.objects.count(), last_seq()) == (0, head)
 
 
 def test_staff_cannot_contribute_the_regulators_secret(scene):
     draw = request(scene)
-    head = chain.head()
+    head = last_seq()
     response = client_of(scene.host).post(reverse("evaluation:draw_secret", kwargs={"pk": draw.pk}),
                                           {"secret_hex": REGULATOR_SECRET})
     assert response.status_code == 403
     draw.refresh_from_db()
-    assert (draw.status, chain.head()) == ("committed", head)
+    assert (draw.status, last_seq()) == ("committed", head)
     assert 'id="secret-panel"' not in page(client_of(scene.host).get(reverse("evaluation:draw",
                                                                              kwargs={"pk": draw.pk})))
 
@@ -235,7 +235,7 @@ def test_staff_cannot_contribute_the_regulators_secret(scene):
 def test_bidders_other_counties_and_anonymous_visitors_see_nothing_of_a_draw(scene, django_capture_on_commit_callbacks):
     draw, _codes = drawn(scene, django_capture_on_commit_callbacks)
     elsewhere = make_user("staff", "511922")
-    head = chain.head()
+    head = last_seq()
     status_url = reverse("evaluation:draw", kwargs={"pk": draw.pk})
     for user in (scene.bidders[0], scene.outsider, elsewhere):
         client = client_of(user)
@@ -249,7 +249,7 @@ def test_bidders_other_counties_and_anonymous_visitors_see_nothing_of_a_draw(sce
     for url in (status_url, request_url(scene)):
         response = anonymous.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
-    assert chain.head() == head
+    assert last_seq() == head
 
 
 # --- the expert's answer ------------------------------------------------------------------------------------------

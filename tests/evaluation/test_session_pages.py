@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from evaluation.models import EvaluationSession
-from ledger import chain
+from ledger.queries import last_seq
 from tests.evaluation.draw_setup import request as request_draw
 from tests.evaluation.session_setup import session_scene
 from tests.factories import make_user
@@ -107,11 +107,11 @@ def test_the_tender_page_offers_to_open_the_session_to_staff_of_its_region_only(
 def test_a_session_does_not_open_before_the_draw_is_complete(opened_tender, expert_pool):
     expert_pool(8)
     request_draw(opened_tender)  # committed: waiting for the regulator's secret
-    head = chain.head()
+    head = last_seq()
     response = client_of(opened_tender.host).post(open_url(opened_tender.tender), {"next": "/evaluation/sessions/"})
     assert response.status_code == 302 and response["Location"] == "/evaluation/sessions/"
     assert texts(response) == [zh("The expert draw of this tender is not complete.")]
-    assert not EvaluationSession.objects.exists() and chain.head() == head
+    assert not EvaluationSession.objects.exists() and last_seq() == head
     # Nor is it offered on the draw page.
     draw = opened_tender.tender.draws.get()
     assert shown(page(client_of(opened_tender.host).get(reverse("evaluation:draw", kwargs={"pk": draw.pk}))),
@@ -123,10 +123,10 @@ def test_only_staff_of_the_tenders_region_open_the_session(unopened, who):
     user = {"other_county_staff": lambda: make_user("staff", "511922"), "regulator": lambda: unopened.regulator,
             "bidder": lambda: unopened.bidders[0], "expert": lambda: unopened.experts[0].user}[who]() \
         if who != "expert" else make_user("expert", "511900")
-    head = chain.head()
+    head = last_seq()
     response = client_of(user).post(open_url(unopened.tender))
     assert response.status_code == 403
-    assert not EvaluationSession.objects.exists() and chain.head() == head
+    assert not EvaluationSession.objects.exists() and last_seq() == head
 
 
 def test_opening_asks_for_a_post_and_a_signed_in_user(unopened):
@@ -148,10 +148,10 @@ def test_a_second_session_is_refused_and_a_venue_outside_the_draw_too(unopened):
     assert staff.post(open_url(unopened.tender), {"main_venue": str(sub_venue.pk)}).status_code == 302
     session = EvaluationSession.objects.get()
     assert session.main_venue == sub_venue
-    head = chain.head()
+    head = last_seq()
     again = staff.post(open_url(unopened.tender))
     assert texts(again)[-1] == zh("This tender's evaluation session is already open.")
-    assert EvaluationSession.objects.count() == 1 and chain.head() == head
+    assert EvaluationSession.objects.count() == 1 and last_seq() == head
 
 
 # --- who sees the live page -------------------------------------------------------------------------------------

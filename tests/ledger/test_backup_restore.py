@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from ledger import backup, sth
+from ledger import backup, sequencer, sth
 from ledger.models import Entry
 from records.models import Record
 from records.verify import verify_pdf
@@ -145,6 +145,7 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(platform, settings, tmp
     damaged.write_bytes(bytes(raw))
     # A live platform meanwhile moves on: one more log entry, which a restore would wipe.
     platform.late["client"].delete(f"/api/uploads/{platform.late['upload']}/")
+    sequencer.hash_pending()  # the live platform's sequencer hashes it
     head, media, pki = backup.ledger_head(), _files(settings.MEDIA_ROOT), _files(settings.PKI_DIR)
     assert head["seq"] > json.loads((target / "manifest.json").read_text())["ledger"]["seq"]
 

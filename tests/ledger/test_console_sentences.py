@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from ledger import chain, sentences
+from ledger.queries import newest_seq
 from tests.factories import make_org, make_user
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -101,7 +102,7 @@ def test_the_page_resolves_actors_in_a_fixed_number_of_queries(client, city_regu
     for i in range(12):  # twelve more actors, each of their own organization, in another region
         _append("tender.updated", actor=make_user("tenderer", "511922"), region="511922", tender=f"T-{i}")
     assert load() == one
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # 13, and the count of entries not yet integrated
         page = client.get("/ledger/")
     updated = [e for e in _entries(page) if e.action == "tender.updated"]
     assert len(updated) == 12 and len({e.organization for e in updated}) == 12
@@ -141,7 +142,7 @@ def test_the_live_tail_request_returns_only_new_entries_that_match_the_filter(cl
     response = client.get("/ledger/", {"tender": "BZ-1", "region": "511921", "after": head})
     body = response.content.decode()
     assert body.count("data-seq=") == 1 and f'data-seq="{wanted.seq}"' in body and "发布招标公告" in body
-    assert response["X-Ledger-Through"] == str(chain.head()[0])
+    assert response["X-Ledger-Through"] == str(newest_seq())
     assert client.get("/ledger/", {"after": "x"}).status_code == 400
 
 

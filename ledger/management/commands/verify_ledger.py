@@ -29,6 +29,9 @@ class Command(BaseCommand):
             self.stdout.write(f"ledger broken at entry {checked.bad_seq}: {checked.reason}")
             sys.exit(1)
         self.stdout.write(f"ledger ok: {result.count} entries, head {result.head_hash}")
+        if result.pending:
+            # Committed during the walk, or behind a number an open transaction still holds.
+            self.stdout.write(f"not yet integrated: {result.pending} entries")
         if checked.heads:
             # Only when heads were published: with none, the line above is all there is to say (README).
             self.stdout.write(f"tree ok: {checked.heads} signed tree heads match, root {checked.root_hash}")
