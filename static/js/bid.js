@@ -97,8 +97,16 @@ function showProgress(done, total) {
   $("bid-progress-bar").setAttribute("aria-valuenow", String(Math.round(percent)));
 }
 
+// Beside the progress bar while sealing: plaintext sealed per second so far (sealing.js, with Web Workers
+// where the browser has them). Same unit as the upload speed shown after it.
+function showSealingSpeed({ bytesPerSecond }) {
+  $("bid-seal-rate").textContent = `${(bytesPerSecond / 1048576).toFixed(1)} MB/s`;
+  $("bid-seal-speed").hidden = false;
+}
+
 // Sends `envelope` (a File or Blob) from `offset`, the number of bytes the platform already holds,
-// in parts of exactly `partSize` (the server refuses larger ones: it holds a part in memory).
+// in parts of exactly `partSize` (the server refuses larger ones: its HTTP server holds a whole part
+// before the platform streams it into the bid file).
 async function uploadFrom(uploadId, envelope, partSize, offset) {
   const started = performance.now();
   const first = offset;
@@ -150,7 +158,7 @@ async function sealAndUpload() {
   if (!files.length) throw new Error(msg.choose_files);
   const sealed = await sealBid({
     bidLetter: letter, files, tenderId: page.tender.code, openingKeyPem: page.tender.opening_key_pem,
-    bidderKeys: keys,
+    bidderKeys: keys, onProgress: showSealingSpeed,
   });
   await forget(slot); // a new bid replaces an unfinished upload kept from before
   $("bid-resume")?.setAttribute("hidden", "");

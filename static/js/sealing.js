@@ -441,12 +441,105 @@ function normalizeFile(item) {
 }
 
 /**
+ * Seal chunk `index` of `chunkCount` (docs §5.2): read it from `container` (a Blob over the plaintext
+ * container), encrypt it, hash the record. Returns { record, digest } as ArrayBuffers. Used by sealBid in
+ * this thread and by seal-worker.js in Web Workers, so both paths compute exactly the same bytes.
+ */
+export async function sealChunk({ contentKey, noncePrefix, headerHash, chunkCount, chunkSize, plaintextSize, container },
+  index) {
+  const start = index * chunkSize;
+  const length = Math.min(chunkSize, plaintextSize - start);
+  const plain = await container.slice(start, start + length).arrayBuffer();
+  if (plain.byteLength !== length) throw new SealingError("file_changed", "a file changed while it was being sealed");
+  const last = index === chunkCount - 1;
+  const record = await subtle.encrypt(gcm(noncePrefix, headerHash, index, last), contentKey, plain);
+  return { record, digest: await subtle.digest("SHA-256", record) };
+}
+
+// At most this many workers: the chunks of one bid are read from one disk and written in order.
+const MAX_WORKERS = 4;
+
+function workerCount(workers, chunkCount) {
+  if (workers === 0 || chunkCount < 2 || typeof Worker === "undefined") return 0;
+  const wanted = Number.isInteger(workers) && workers > 0 ? workers : (globalThis.navigator?.hardwareConcurrency || 2);
+  return Math.min(wanted, MAX_WORKERS, chunkCount);
+}
+
+// Start `count` module workers running seal-worker.js, each given the sealing state (the content key is a
+// non-extractable CryptoKey: it is cloned into the worker, never exported). Resolves to the workers, or to
+// null when workers cannot run here (no module workers, blocked by policy, a script error): then the
+// caller seals in this thread, as before, since nothing was sealed yet.
+async function startWorkers(count, state) {
+  if (!count) return null;
+  const workers = [];
+  try {
+    for (let i = 0; i < count; i++) workers.push(new Worker(new URL("./seal-worker.js", import.meta.url), { type: "module" }));
+    await Promise.all(workers.map((worker) => new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.type === "ready" ? resolve() : reject(new Error("unexpected message")));
+      worker.onerror = (event) => { event.preventDefault(); reject(new Error("the worker did not start")); };
+      worker.postMessage({ type: "start", state });
+    })));
+    return workers;
+  } catch {
+    for (const worker of workers) worker.terminate();
+    return null;
+  }
+}
+
+// The records of chunks 0, 1, … sealed by `workers`, in order. At most `window` chunks are handed out and
+// not yet taken by the caller, so memory stays a few chunks whatever the size of the bid.
+async function* sealedByWorkers(workers, chunkCount) {
+  const window = 2 * workers.length;
+  const pending = new Map(); // index -> { resolve, reject }
+  const results = new Map(); // index -> promise of { record, digest }
+  const fail = (error) => { for (const { reject } of pending.values()) reject(error); pending.clear(); };
+  for (const worker of workers) {
+    worker.onmessage = ({ data }) => {
+      const waiting = pending.get(data.index);
+      if (!waiting) return;
+      pending.delete(data.index);
+      if (data.type === "sealed") waiting.resolve(data);
+      else waiting.reject(data.code ? new SealingError(data.code, data.message) : workerError(data));
+    };
+    worker.onerror = (event) => { event.preventDefault(); fail(new Error(`a sealing worker failed: ${event.message}`)); };
+  }
+  let next = 0;
+  for (let index = 0; index < chunkCount; index++) {
+    while (next < chunkCount && next < index + window) {
+      const handed = next++;
+      const result = new Promise((resolve, reject) => pending.set(handed, { resolve, reject }));
+      result.catch(() => {}); // seen when its turn comes; until then not an "unhandled rejection"
+      results.set(handed, result);
+      workers[handed % workers.length].postMessage({ type: "seal", index: handed });
+    }
+    const result = await results.get(index);
+    results.delete(index);
+    yield result;
+  }
+}
+
+// An error from a worker as the page would have seen it (a file that became unreadable: NotReadableError).
+function workerError({ name, message }) {
+  const error = new Error(message);
+  error.name = name || "Error";
+  return error;
+}
+
+async function* sealedHere(state) {
+  for (let index = 0; index < state.chunkCount; index++) yield await sealChunk(state, index);
+}
+
+/**
  * Prepare a sealed envelope. Returns { header, size, chunkCount, pieces } where pieces() is an async
  * iterator of Uint8Array: the prefix, then one record per chunk, then the 64-byte signature. Concatenated,
- * they are the envelope; upload them as they come. onProgress({ done, total, chunk, chunks }) after each chunk.
+ * they are the envelope; upload them as they come. onProgress({ done, total, chunk, chunks, bytesPerSecond })
+ * after each chunk (bytesPerSecond: plaintext sealed per second so far).
+ * Chunks are sealed by a small pool of Web Workers (seal-worker.js) where the browser has them, in this
+ * thread otherwise; `workers`: how many (default: one per core, at most 4; 0: none). The bytes are the same.
  */
 export async function sealBid({
   bidLetter, files, tenderId, openingKeyPem, bidderKeys, chunkSize = DEFAULT_CHUNK_SIZE, onProgress = null,
+  workers = null,
 }) {
   if (!validTenderId(tenderId)) throw new TypeError(`tenderId is 1 to ${MAX_TENDER_ID_BYTES} bytes of UTF-8`);
   if (!(chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE)) throw new RangeError("chunkSize out of range");
@@ -492,25 +585,32 @@ export async function sealBid({
   // One Blob over the manifest and the files: slicing it reads from disk, it copies nothing.
   const container = new Blob([u32(manifest.length), manifest, ...entries.map((f) => f.blob)]);
 
+  const state = { contentKey, noncePrefix, headerHash, chunkCount, chunkSize, plaintextSize, container };
+
   let started = false;
   async function* pieces() {
     // Once only: a second pass over files that changed meanwhile would reuse nonces with new plaintext.
     if (started) throw new Error("pieces() can be iterated once; call sealBid again");
     started = true;
     yield prefix;
+    const pool = await startWorkers(workerCount(workers, chunkCount), state);
     const digests = [];
-    for (let index = 0; index < chunkCount; index++) {
-      const start = index * chunkSize;
-      const plain = await container.slice(start, Math.min(start + chunkSize, plaintextSize)).arrayBuffer();
-      if (plain.byteLength !== Math.min(chunkSize, plaintextSize - start)) {
-        throw new SealingError("file_changed", "a file changed while it was being sealed");
+    const began = performance.now();
+    try {
+      let index = 0;
+      for await (const { record, digest } of pool ? sealedByWorkers(pool, chunkCount) : sealedHere(state)) {
+        digests.push(new Uint8Array(digest));
+        yield new Uint8Array(record);
+        index++;
+        const done = Math.min(index * chunkSize, plaintextSize);
+        const seconds = (performance.now() - began) / 1000;
+        if (onProgress) {
+          onProgress({ done, total: plaintextSize, chunk: index, chunks: chunkCount,
+                       bytesPerSecond: done / Math.max(seconds, 0.001) });
+        }
       }
-      const last = index === chunkCount - 1;
-      const record = new Uint8Array(await subtle.encrypt(gcm(noncePrefix, headerHash, index, last), contentKey, plain));
-      digests.push(await sha256(record));
-      yield record;
-      const done = Math.min(start + chunkSize, plaintextSize);
-      if (onProgress) onProgress({ done, total: plaintextSize, chunk: index + 1, chunks: chunkCount });
+    } finally {
+      for (const worker of pool || []) worker.terminate();
     }
     const message = await signedMessage(prefix, digests);
     yield new Uint8Array(await subtle.sign(ECDSA_SIGN, bidderKeys.signing.privateKey, message));

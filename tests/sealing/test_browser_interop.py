@@ -467,3 +467,57 @@ def test_tender_id_length_counts_utf8_bytes_in_the_browser_too(page, opening_key
     )
     assert codes == ["ok", "TypeError: tenderId is 1 to 200 bytes of UTF-8", "ok",
                      "TypeError: tenderId is 1 to 200 bytes of UTF-8"]
+
+
+# Seals in the page with `Worker` as the test sets it: counts the workers started (WORKERS), or makes
+# them fail to load (BROKEN), or removes them (NONE). Returns the envelope, the progress and the count.
+SEAL_WITH = """async ({ pem, keyFile, mode, workers }) => {
+    const Real = window.Worker;
+    let started = 0;
+    if (mode === "WORKERS") window.Worker = class extends Real { constructor(...a) { super(...a); started++; } };
+    if (mode === "BROKEN") window.Worker = class extends Real { constructor(u, o) { super("/no-such-worker.js", o); } };
+    if (mode === "NONE") delete window.Worker;
+    try {
+        const keys = await S.importKeyFile(keyFile);
+        const data = new Uint8Array(300 * 1024 + 77);
+        crypto.getRandomValues(data.subarray(0, 65536));
+        for (let i = 65536; i < data.length; i++) data[i] = i % 251;
+        const files = [new File([data], "a.bin"), { name: "b.txt", data: new Uint8Array(5).fill(98) },
+                       { name: "empty", data: new Uint8Array(0) }];
+        const progress = [];
+        const sealed = await S.sealBid({ bidLetter: { price_fen: 7 }, files, tenderId: "T-w", openingKeyPem: pem,
+            bidderKeys: keys, chunkSize: 16 * 1024, workers,
+            onProgress: (p) => progress.push([p.chunk, p.done, p.bytesPerSecond > 0]) });
+        const pieces = [];
+        for await (const piece of sealed.pieces()) pieces.push(piece);
+        return { envelope: await blobToB64(new Blob(pieces)), progress, started, dataSha: await S.sha256Hex(data) };
+    } finally {
+        window.Worker = Real;
+    }
+}"""
+
+
+@pytest.mark.parametrize(("mode", "workers", "started"), [("WORKERS", 3, 3), ("WORKERS", None, None),
+                                                          ("BROKEN", 2, 0), ("NONE", None, 0), ("WORKERS", 0, 0)])
+def test_a_bid_sealed_by_web_workers_or_without_them_opens_in_python(page, opening_key, bidder, mode, workers,
+                                                                     started):
+    result = page.evaluate(SEAL_WITH, {"pem": keys.public_pem(opening_key), "mode": mode, "workers": workers,
+                                       "keyFile": keys.dump_key_file(bidder).decode()})
+    if started is None:  # the default: one per core, at most 4
+        cores = page.evaluate("() => navigator.hardwareConcurrency")
+        started = min(cores or 2, 4)
+    assert result["started"] == started
+    data = base64.b64decode(result["envelope"])
+    header = envelope.check_structure(io.BytesIO(data), bidder.signing, expected_tender_id="T-w").header
+    count = header["chunk_count"]
+    assert count == envelope.chunk_count(header["plaintext_size"], 16 * 1024) == 19
+    assert result["progress"] == [
+        [i + 1, min((i + 1) * 16 * 1024, header["plaintext_size"]), True] for i in range(count)
+    ]
+    for key, which in ((opening_key, "opening"), (bidder.encryption, "bidder")):
+        opened = envelope.open_envelope(io.BytesIO(data), key, which, expected_signing_public_key=bidder.signing)
+        contents = {entry["name"]: stream.read() for entry, stream in opened.files()}
+        assert opened.verified and opened.bid_letter == {"price_fen": 7}
+        assert sha(contents["a.bin"]) == result["dataSha"]
+        assert contents["b.txt"] == b"bbbbb" and contents["empty"] == b""
+
