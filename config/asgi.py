@@ -10,11 +10,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.limits import ConcurrencyLimit  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+from trading.part_stream import route  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bid parts go from the socket to the bid file without Django's spooled copy (docs/bid-upload.md).
+        # At most ASGI_MAX_CONCURRENT_REQUESTS at once per process: each holds a database connection.
+        "http": ConcurrencyLimit(route(django_asgi_app), settings.ASGI_MAX_CONCURRENT_REQUESTS),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

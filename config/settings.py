@@ -324,6 +324,9 @@ TENDER_MAX_HORIZON_DAYS = env_int("TENDER_MAX_HORIZON_DAYS", 730)
 EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
 # How long a drawn expert has to accept or decline before a replacement is drawn.
 DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
+# HTTP requests one ASGI process serves at once; more wait in turn (config/limits.py). Each holds a database
+# connection: keep processes × this, plus the task workers, under the database's max_connections.
+ASGI_MAX_CONCURRENT_REQUESTS = env_int("ASGI_MAX_CONCURRENT_REQUESTS", 24)
 LEDGER_STH_INTERVAL = env_int("LEDGER_STH_INTERVAL", 60)  # seconds between signed tree heads of the trading log
 # The trading log's sequencer (ledger/sequencer.py): the longest wait, in seconds, from an entry's commit to
 # its integration (hashed and in the Merkle tree), shown on the console; and how long a number taken by a

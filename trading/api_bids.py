@@ -118,7 +118,9 @@ class UploadViewSet(IdLookupMixin, viewsets.GenericViewSet):
             length = int(request.META.get("CONTENT_LENGTH") or "")
         except ValueError:
             raise DomainError("invalid_part", _("The part needs a Content-Length header.")) from None
-        # Read the raw body as a stream (bounded memory), not through request.data.
+        # Read the raw body as a stream (bounded memory), not through request.data. Under ASGI this view is
+        # reached through trading/part_stream.py, whose request body is the connection itself, not a
+        # spooled copy: the part is written once, at its offset (docs/bid-upload.md).
         upload = actions.receive_part(actor=request.user, upload_id=pk, offset=offset, stream=request._request,
                                       length=length, sha256=request.headers.get("X-Part-SHA256"))
         return Response(UploadSerializer(upload).data)

@@ -116,13 +116,16 @@ def receive_part(*, actor, upload_id, offset, stream, length, sha256=None):
             raise DomainError("offset_mismatch", _("The server holds %(n)s bytes of this upload: continue from there.")
                               % {"n": upload.received}, http_status=409, received=upload.received)
         if length > PART_SIZE:
-            # The ASGI server holds a request body in memory: parts are bounded, bids are not.
+            # daphne spools a whole request body before the platform sees it: parts are bounded, bids are not.
             raise DomainError("part_too_large", _("A part may be at most %(n)s MiB.") % {"n": PART_SIZE // 2**20},
                               http_status=413, received=upload.received)
         if length < 0 or upload.received + length > upload.declared_size:
             raise DomainError("part_beyond_size", _("This part goes beyond the announced size of the bid."),
                               http_status=413, received=upload.received)
         written, digest = bidstore.write_at(upload.storage_name, offset, stream, length, sha256)
+        if written > length:
+            raise DomainError("invalid_part", _("The part is longer than its Content-Length."),
+                              received=upload.received)
         if written != length:
             raise DomainError("incomplete_part", _("The part arrived incomplete; send it again."),
                               received=upload.received)
