@@ -7,7 +7,6 @@ length: no leaf is read again. `verify()` recomputes everything from the entries
 """
 
 import hashlib
-import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -15,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import merkle
-from .chain import _Malformed, _stored_document  # one definition of an entry's hashed document
+from .chain import _Malformed, _stored_document, document_bytes  # one definition of an entry's hashed document
 from .models import GENESIS_HASH, Tile, TreeState
 
 TILE_HEIGHT = 8
@@ -29,13 +28,6 @@ class TreeError(RuntimeError):
     def __init__(self, seq, reason):
         super().__init__(f"entry {seq}: {reason}")
         self.seq, self.reason = seq, reason
-
-
-def document_bytes(document) -> bytes:
-    """canonical_json(document), for a document made by _stored_document: its payload passed
-    parse_canonical (no float anywhere) and its other fields are integers and text, so json.dumps alone
-    writes the same bytes, without canonical_json's walk over every value (most of the time per entry)."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def entry_leaf(row) -> bytes:

@@ -59,6 +59,14 @@ def parse_canonical(text: str):
     while hashing equal: only the one spelling canonical_json writes is accepted."""
     if not isinstance(text, str):
         raise NotCanonical("not_text")
+    try:  # the common case, at the C parser's speed: the text is the canonical spelling of what it parses to
+        value = json.loads(text, parse_float=_refuse_float, parse_constant=_refuse_constant)
+        # Floats and constants were refused while parsing, and JSON keys are strings: json.dumps alone
+        # writes canonical_json's bytes. A repeated key parses to one key, so it never compares equal.
+        if json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) == text:
+            return value
+    except (ValueError, RecursionError):
+        pass  # NotCanonical included: the careful pass below names the reason
     try:
         value = json.loads(text, object_pairs_hook=_object_without_duplicates,
                            parse_float=_refuse_float, parse_constant=_refuse_constant)
