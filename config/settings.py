@@ -324,6 +324,8 @@ TENDER_MAX_HORIZON_DAYS = env_int("TENDER_MAX_HORIZON_DAYS", 730)
 EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
 # How long a drawn expert has to accept or decline before a replacement is drawn.
 DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
+# Worker processes that decrypt bids at an opening (trading/opening_parallel.py); 0: one per CPU.
+OPENING_PROCESSES = env_int("OPENING_PROCESSES", 0)
 # HTTP requests one ASGI process serves at once; more wait in turn (config/limits.py). Each holds a database
 # connection: keep processes × this, plus the task workers, under the database's max_connections.
 ASGI_MAX_CONCURRENT_REQUESTS = env_int("ASGI_MAX_CONCURRENT_REQUESTS", 24)

@@ -4,10 +4,13 @@ Every step is logged and numbered in the hall's event stream (realtime.events.ap
 so every attendee, on any ASGI process, sees the same events in the same order."""
 
 import base64
+import contextlib
 import datetime
-import hashlib
-import time
+import os
+import shutil
+import uuid
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
@@ -22,9 +25,7 @@ from ledger.canonical import utc_iso
 from realtime import groups
 from realtime.events import append_stream_event
 from sealedbid import ceremony
-from sealedbid.envelope import EnvelopeError, open_envelope
 
-from .. import bidstore
 from ..announce import announce
 from ..models import (
     Bid,
@@ -36,6 +37,7 @@ from ..models import (
     Tender,
     TenderCustodian,
 )
+from ..opening_parallel import OpeningPool, open_bid
 
 MIN_BIDS = 3  # 招标投标法 art. 28; 实施条例 art. 44
 MAX_TEXT_CHARS = 2000  # an objection or an answer; the hall's socket also bounds whole messages
@@ -239,9 +241,11 @@ def _enqueue_open_bids(tender_id):
     enqueue("trading.open_bids", tender_id)
 
 
-def open_bids(tender_id, progress_every=8 * 1024 * 1024):
-    """Rebuild the opening key in memory and open every bid not yet opened, each in its own transaction.
-    Safe to run again after a crash: bids already opened are skipped, never opened twice."""
+def open_bids(tender_id, progress_every=8 * 1024 * 1024, processes=None):
+    """Rebuild the opening key in memory and open every bid not yet opened: decrypted side by side in
+    `processes` worker processes (default: settings.OPENING_PROCESSES, else one per CPU; 1 opens them in
+    this process), each recorded in its own transaction, in 唱标 order. Safe to run again after a crash:
+    bids already opened are skipped, never opened twice; what a killed run half wrote is discarded."""
     opening = Opening.objects.select_related("tender__region", "tender__opening_key").get(tender_id=tender_id)
     tender = opening.tender
     if opening.status != Opening.Status.DECRYPTING:
@@ -253,25 +257,29 @@ def open_bids(tender_id, progress_every=8 * 1024 * 1024):
             _log("opening.key_rebuilt", None, tender, {"fingerprint": tender.opening_key.fingerprint}, role="system")
             _event(tender, "opening.key_rebuilt", {"fingerprint": tender.opening_key.fingerprint})
     bids = list(tender.bids.filter(status=Bid.Status.SUBMITTED).order_by("submitted_at", "id"))
-    opened = 0
+    recorded = set(OpenedBid.objects.filter(bid__in=bids).values_list("bid_id", flat=True))
+    todo = []
     for number, bid in enumerate(bids, start=1):
-        if OpenedBid.objects.filter(bid=bid).exists():
-            continue
-        outcome = _open_one(tender, bid, number, len(bids), key, progress_every)
-        with transaction.atomic():
-            locked = Bid.objects.select_for_update().get(pk=bid.pk)
-            if OpenedBid.objects.filter(bid=locked).exists():  # another worker finished it meanwhile
-                _discard(outcome["files"])
-                continue
-            result = OpenedBid.objects.create(bid=locked, outcome=outcome["outcome"], reason_code=outcome["code"],
-                                              reason=outcome["reason"], bid_letter=outcome["letter"],
-                                              opened_at=timezone.now())
-            OpenedFile.objects.bulk_create([OpenedFile(opened=result, **f) for f in outcome["files"]])
-            _log("opening.bid_opened", None, tender, {"receipt_no": bid.receipt_no, "outcome": result.outcome,
-                                                      "reason": result.reason_code, "letter": result.bid_letter},
-                 role="system")
-            _event(tender, "opening.bid_opened", result_data(result, number))
-        opened += 1
+        if bid.pk in recorded:
+            _discard_leftovers(bid)  # a run killed after recording it, before tidying
+        else:
+            todo.append((number, bid))
+    processes = min(len(todo), processes or getattr(settings, "OPENING_PROCESSES", None) or os.cpu_count() or 1)
+    pool = None
+    if processes > 1:
+        pool = OpeningPool(processes)
+        # Only the opening key's bytes travel to the workers (over a pipe, never to disk).
+        pool.submit([_job(bid, key.export_key(format="DER"), progress_every) for _, bid in todo])
+    opened, failed, pending = 0, True, {bid.pk: (number, bid) for number, bid in todo}
+    try:
+        for number, bid in todo:
+            outcome = _open_one(tender, bid, number, len(bids), key, progress_every, pool=pool, pending=pending)
+            if _record(tender, bid, number, outcome):
+                opened += 1
+        failed = False
+    finally:
+        if pool is not None:
+            pool.close(abort=failed)
     with transaction.atomic():
         locked = Opening.objects.select_for_update().get(pk=opening.pk)
         if locked.status == Opening.Status.DECRYPTING and not tender.bids.filter(
@@ -284,59 +292,113 @@ def open_bids(tender_id, progress_every=8 * 1024 * 1024):
     return opened
 
 
+def _record(tender, bid, number, outcome):
+    """One bid's outcome, its files, its log entry and its hall event: all or nothing. False when another
+    run recorded the bid meanwhile (this run's files are then discarded)."""
+    with transaction.atomic():
+        locked = Bid.objects.select_for_update().get(pk=bid.pk)
+        if OpenedBid.objects.filter(bid=locked).exists():  # another worker finished it meanwhile
+            _discard(outcome)
+            return False
+        result = OpenedBid.objects.create(bid=locked, outcome=outcome["outcome"], reason_code=outcome["code"],
+                                          reason=outcome["reason"], bid_letter=outcome["letter"],
+                                          opened_at=timezone.now())
+        OpenedFile.objects.bulk_create([OpenedFile(opened=result, **f) for f in outcome["files"]])
+        _log("opening.bid_opened", None, tender, {"receipt_no": bid.receipt_no, "outcome": result.outcome,
+                                                  "reason": result.reason_code, "letter": result.bid_letter},
+             role="system")
+        _event(tender, "opening.bid_opened", result_data(result, number))
+    _discard_leftovers(bid)  # after the commit: a crash before it leaves them to the next run
+    return True
+
+
 def result_data(result, number):
     bid = result.bid
     return {"number": number, "bidder": bid.organization.name, "receipt_no": bid.receipt_no,
             "outcome": result.outcome, "reason": result.reason, "letter": result.bid_letter}
 
 
-def _discard(files):
-    for f in files:
+def _bid_folder(bid):
+    return f"opened/{bid.tender_id}/{bid.pk}"
+
+
+def _attempt_folder(tender_id, bid_id):
+    """Each attempt at a bid writes into a folder of its own: a run killed halfway, or a second run
+    racing this one, never writes into the files another attempt records."""
+    return default_storage.path(f"opened/{tender_id}/{bid_id}/{uuid.uuid4().hex}")
+
+
+def _job(bid, key, progress_every):
+    return {"bid": bid.pk, "envelope": default_storage.path(bid.envelope),
+            "out_dir": _attempt_folder(bid.tender_id, bid.pk), "key": key, "progress_every": progress_every}
+
+
+def _discard(outcome):
+    for f in outcome["files"]:
         default_storage.delete(f["storage_name"])
+    if outcome.get("folder"):
+        shutil.rmtree(default_storage.path(outcome["folder"]), ignore_errors=True)
 
 
-def _open_one(tender, bid, number, total, key, progress_every):
-    """Decrypt one bid to storage; returns its outcome under 电子招标投标办法 art. 31.
+def _discard_leftovers(bid):
+    """Remove what attempts at this bid left that its record does not name: a killed worker's half-written
+    files, a losing run's copies. The recorded files stay."""
+    kept = {name.split("/")[3] for name in OpenedFile.objects.filter(opened__bid=bid)
+            .values_list("storage_name", flat=True)}
+    try:
+        folder = default_storage.path(_bid_folder(bid))
+        leftovers = [entry for entry in os.scandir(folder) if entry.name not in kept]
+    except FileNotFoundError:
+        return
+    for entry in leftovers:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(entry.path)
+
+
+def _open_one(tender, bid, number, total, key, progress_every, pool=None, pending=None):
+    """Decrypt one bid to storage in one pass (sealedbid.stream_open: each chunk is read once, hashed and
+    written as it comes); returns its outcome under 电子招标投标办法 art. 31. With a `pool`, the bid was
+    given to the workers by open_bids and this waits for it, relaying to the hall the progress of every
+    bid in `pending` ({bid id: (number, bid)}, the bids given to the workers and not yet recorded).
 
     Progress counts the stored envelope's bytes read (of `bid.size`), so the hall shows real units: every
     `progress_every` bytes, and once at the end however the bid ends (to its last byte when it opened)."""
-    files, next_report, started, read = [], progress_every, time.monotonic(), 0
-    try:
-        with default_storage.open(bid.envelope, "rb") as source:
-            opened = open_envelope(source, key, which="opening")
-            letter = opened.bid_letter
-            for index, (entry, stream) in enumerate(opened.files()):
-                name = f"opened/{tender.pk}/{bid.pk}/{index:02d}.bin"
-                digest = hashlib.sha256()
-                with bidstore.open_for_write(name) as out:  # a rerun after a crash overwrites its leftovers
-                    while block := stream.read(1024 * 1024):
-                        out.write(block)
-                        digest.update(block)
-                        read = source.tell()
-                        if read >= next_report:
-                            _progress(tender, number, total, bid, read, started)
-                            next_report = read + progress_every
-                files.append({"name": entry["name"], "media_type": entry.get("media_type", ""),
-                              "size": entry["size"], "sha256": digest.hexdigest(), "storage_name": name})
-            opened.finish()  # checks the bidder's signature over every chunk: trust nothing before it
-            read = source.tell()
-    except EnvelopeError as exc:
-        _discard(files)
-        _progress(tender, number, total, bid, read, started)
-        code = exc.code if exc.code in BIDDER_FAULTS else "storage"
+    if pool is None:
+        job = _job(bid, key, progress_every)
+        result = open_bid(job, progress=lambda _bid, done, elapsed: _progress(
+            tender, number, total, bid, done, elapsed))
+    else:
+        result = pool.result(bid.pk, lambda bid_id, done, elapsed: _relay_progress(
+            tender, total, pending, bid_id, done, elapsed), lambda bid_id: _attempt_folder(tender.pk, bid_id))
+        pending.pop(bid.pk, None)
+    folder = os.path.relpath(result["out_dir"], default_storage.path(""))
+    _progress(tender, number, total, bid, result["read"], result["elapsed"])
+    code = result["error"]
+    if code is not None:
+        shutil.rmtree(result["out_dir"], ignore_errors=True)
+        with contextlib.suppress(OSError):  # the bid's folder, unless another attempt's files are in it
+            os.rmdir(os.path.dirname(result["out_dir"]))
+        code = code if code in BIDDER_FAULTS else "storage"
         outcome = OpenedBid.Outcome.REVOKED if code in BIDDER_FAULTS else OpenedBid.Outcome.WITHDRAWN
         return {"outcome": outcome, "code": code, "reason": REASONS.get(code, REASONS["corrupt_chunk"]),
-                "letter": {}, "files": []}
-    except OSError:
-        _discard(files)
-        _progress(tender, number, total, bid, read, started)
-        return {"outcome": OpenedBid.Outcome.WITHDRAWN, "code": "storage", "reason": REASONS["storage"],
-                "letter": {}, "files": []}
-    _progress(tender, number, total, bid, read, started)
+                "letter": {}, "files": [], "folder": folder}
+    files = [{"name": f["name"], "media_type": f["media_type"], "size": f["size"], "sha256": f["sha256"],
+              "storage_name": f"{folder}/{os.path.basename(f['path'])}"} for f in result["files"]]
+    letter = result["letter"]
     problems = _check_letter(tender, letter)
     return {"outcome": OpenedBid.Outcome.OPENED, "code": "letter_incomplete" if problems else "",
             "reason": "投标函缺少或错填:" + "、".join(problems) if problems else "", "letter": letter,
-            "files": files}
+            "files": files, "folder": folder}
+
+
+def _relay_progress(tender, total, pending, bid_id, done, elapsed):
+    """Progress of a bid a worker is opening; a bid's late reports (after its result) are dropped."""
+    if bid_id in pending:
+        number, bid = pending[bid_id]
+        _progress(tender, number, total, bid, done, elapsed)
 
 
 def _check_letter(tender, letter):
@@ -353,10 +415,9 @@ def _check_letter(tender, letter):
     return problems
 
 
-def _progress(tender, number, total, bid, done, started):
+def _progress(tender, number, total, bid, done, elapsed):
     """Bytes of the stored envelope read so far, of its size, and the rate since this bid started (the
     server's clock, so every client shows the same figures, replays included)."""
-    elapsed = time.monotonic() - started
     with transaction.atomic():
         _event(tender, "opening.progress", {"number": number, "total": total, "bytes": done, "size": bid.size,
                                             "elapsed": round(elapsed, 3),
