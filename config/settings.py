@@ -326,6 +326,8 @@ EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
 DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
 # Worker processes that decrypt bids at an opening (trading/opening_parallel.py); 0: one per CPU.
 OPENING_PROCESSES = env_int("OPENING_PROCESSES", 0)
+# Below this many bytes of bids in all, they are opened in the task's own process (no pool to start).
+OPENING_PARALLEL_MIN_BYTES = env_int("OPENING_PARALLEL_MIN_BYTES", 16 * 1024 * 1024)
 # HTTP requests one ASGI process serves at once; more wait in turn (config/limits.py). Each holds a database
 # connection: keep processes × this, plus the task workers, under the database's max_connections.
 ASGI_MAX_CONCURRENT_REQUESTS = env_int("ASGI_MAX_CONCURRENT_REQUESTS", 24)

@@ -6,6 +6,7 @@ so every attendee, on any ASGI process, sees the same events in the same order."
 import base64
 import contextlib
 import datetime
+import logging
 import os
 import shutil
 import uuid
@@ -54,6 +55,8 @@ REASONS = {
     "bad_signature": "投标人签名验证失败",
     "storage": "平台存储的投标文件无法读取(非投标人原因)",
 }
+
+logger = logging.getLogger(__name__)
 
 
 def hall_stream(tender_id):
@@ -244,7 +247,7 @@ def _enqueue_open_bids(tender_id):
 def open_bids(tender_id, progress_every=8 * 1024 * 1024, processes=None):
     """Rebuild the opening key in memory and open every bid not yet opened: decrypted side by side in
     `processes` worker processes (default: settings.OPENING_PROCESSES, else one per CPU; 1 opens them in
-    this process), each recorded in its own transaction, in 唱标 order. Safe to run again after a crash:
+    this process, as do bids smaller than OPENING_PARALLEL_MIN_BYTES in all), each recorded in its own transaction, in 唱标 order. Safe to run again after a crash:
     bids already opened are skipped, never opened twice; what a killed run half wrote is discarded."""
     opening = Opening.objects.select_related("tender__region", "tender__opening_key").get(tender_id=tender_id)
     tender = opening.tender
@@ -264,12 +267,22 @@ def open_bids(tender_id, progress_every=8 * 1024 * 1024, processes=None):
             _discard_leftovers(bid)  # a run killed after recording it, before tidying
         else:
             todo.append((number, bid))
+    if processes is None and sum(bid.size for _, bid in todo) < settings.OPENING_PARALLEL_MIN_BYTES:
+        processes = 1  # starting a pool of processes costs more than it saves on a few small bids
     processes = min(len(todo), processes or getattr(settings, "OPENING_PROCESSES", None) or os.cpu_count() or 1)
     pool = None
     if processes > 1:
-        pool = OpeningPool(processes)
-        # Only the opening key's bytes travel to the workers (over a pipe, never to disk).
-        pool.submit([_job(bid, key.export_key(format="DER"), progress_every) for _, bid in todo])
+        try:
+            pool = OpeningPool(processes)
+            # Only the opening key's bytes travel to the workers (over a pipe, never to disk).
+            pool.submit([_job(bid, key.export_key(format="DER"), progress_every) for _, bid in todo])
+        except OSError as exc:  # no worker process could start (e.g. a server that reaps its children)
+            logger.warning("opening of tender %s: no worker processes (%s); opening the bids in this process",
+                           tender.pk, exc)
+            if pool is not None:
+                with contextlib.suppress(Exception):
+                    pool.close(abort=True)
+            pool = None
     opened, failed, pending = 0, True, {bid.pk: (number, bid) for number, bid in todo}
     try:
         for number, bid in todo:
