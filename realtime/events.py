@@ -4,11 +4,10 @@ An event reaches sockets only once the transaction that caused it has committed,
 ever sees a change that was rolled back.
 """
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from . import groups
+from . import groups, sender
 
 # Lists that tests register through realtime.testing.capture_events().
 _sinks = []
@@ -19,7 +18,7 @@ def _send(group, message):
         sink.append({"group": group, **message})
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
+        sender.group_send(layer, group, message)
 
 
 def send_event_on_commit(group, event_type, data, **extra):
