@@ -143,8 +143,11 @@ def _locked_head():
 
 def hash_pending(batch=5000, now=None, before_commit=None):
     """Hash the committed entries after the chain head, in order, `batch` per transaction. Returns how many
-    were hashed (0 if none, or if another sequencer is at work). `before_commit(first, last)` is told of each
-    batch written, before its transaction commits (progress; the crash tests stop the process there)."""
+    were hashed (0 if none, or if another sequencer is at work). When the tree is at the chain head (the
+    usual case), the same transaction integrates the entries into the tree from the bytes just hashed.
+    `before_commit(first, last)` is told of each batch written, before its transaction commits (progress;
+    the crash tests stop the process there)."""
+    from . import tree
     from .chain import _Malformed, _stored_document, document_bytes
 
     total = 0
@@ -154,6 +157,11 @@ def hash_pending(batch=5000, now=None, before_commit=None):
             if head is None:
                 return total
             rows = _pending(head.seq, batch)
+            if not rows:
+                return total
+            state = tree.locked_state()
+            # Behind (a tree rebuilt, or integrated by an older release): tree.integrate catches up instead.
+            growth = tree.Growth(state) if (state.size, state.last_hash) == (head.seq, head.hash) else None
             expected, prev, updates = head.seq + 1, head.hash, []
             for row in rows:
                 seq = row[0]
@@ -161,17 +169,19 @@ def hash_pending(batch=5000, now=None, before_commit=None):
                     digest = _fill_hole(expected, prev, row, now)
                     if digest is None:
                         break
-                    prev, expected, total = digest, expected + 1, total + 1
+                    prev, expected, total, growth = digest, expected + 1, total + 1, None
                 if seq != expected:
                     break
                 if row[-1] is not None or row[-2] is not None:
                     raise SequencerError(seq, "the entry after the chain head is already hashed")
                 try:
-                    document = _stored_document((*row[:-2], "", ""))
+                    document = document_bytes(_stored_document((*row[:-2], "", "")))
                 except (_Malformed, TypeError, ValueError) as exc:
                     raise SequencerError(seq, str(exc)) from None
-                digest = hashlib.sha256(prev.encode("ascii") + document_bytes(document)).hexdigest()
+                digest = hashlib.sha256(prev.encode("ascii") + document).hexdigest()
                 updates.append((seq, prev, digest))
+                if growth is not None:
+                    growth.add(document)
                 prev, expected = digest, expected + 1
             _write(updates)
             if before_commit and expected - 1 != head.seq:
@@ -179,6 +189,8 @@ def hash_pending(batch=5000, now=None, before_commit=None):
             if expected - 1 != head.seq:
                 head.seq, head.hash = expected - 1, prev
                 head.save(update_fields=["seq", "hash"])
+                if growth is not None:
+                    growth.save(head.seq, head.hash)
             total += len(updates)
         if len(rows) < batch or not updates:
             return total
@@ -202,12 +214,8 @@ def integrate():
     return tree.integrate(hash_first=False)
 
 
-def pending_count():
-    """Entries committed and not yet hashed."""
-    return unhashed_count()
-
-
 def unhashed_count():
+    """Entries committed and not yet hashed."""
     return Entry.objects.filter(hash__isnull=True).count()
 
 

@@ -125,7 +125,7 @@ def integrate(step=20_000, hash_first=True):
             rows = _rows(state.size, step)
             if not rows:
                 return state.size
-            builder = _Builder(state.size, _load_tile)
+            growth = Growth(state)
             size, last = state.size, state.last_hash
             for row in rows:
                 seq, prev, digest = row[0], row[-2], row[-1]
@@ -138,13 +138,30 @@ def integrate(step=20_000, hash_first=True):
                 # ledger.chain.entry_hash, over the bytes already made: SHA-256(prev_hash in ASCII ‖ document)
                 if prev != last or hashlib.sha256(prev.encode("ascii") + data).hexdigest() != digest:
                     raise TreeError(seq, _("the entry does not link to the entry before it or does not match its hash"))
-                builder.push(0, merkle.leaf_hash(data))
+                growth.add(data)
                 size, last = seq, digest
-            _save({**builder.filled, **{(lv, ix): data for lv, ix, data in builder.partial() if lv in builder.touched}})
-            state.size, state.last_hash = size, last
-            state.save(update_fields=["size", "last_hash"])
+            growth.save(size, last)
         if len(rows) < step:
             return size
+
+
+class Growth:
+    """The tiles growing by entries in order, saved with the tree state in the caller's transaction (which
+    holds the state row: `locked_state()`). The sequencer grows the tree by the entries it has just hashed,
+    from the document bytes it already made: one read and one parse of each entry, not two."""
+
+    def __init__(self, state):
+        self.state = state
+        self.builder = _Builder(state.size, _load_tile)
+
+    def add(self, document: bytes):
+        self.builder.push(0, merkle.leaf_hash(document))
+
+    def save(self, size, last_hash):
+        builder = self.builder
+        _save({**builder.filled, **{(lv, ix): data for lv, ix, data in builder.partial() if lv in builder.touched}})
+        self.state.size, self.state.last_hash = size, last_hash
+        self.state.save(update_fields=["size", "last_hash"])
 
 
 class Tiles:

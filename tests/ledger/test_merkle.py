@@ -119,7 +119,9 @@ def test_tiles_integrated_in_steps_answer_like_the_rfc(db, tile_height):
     _append(5)
     assert tree.integrate() == 5
     _append(300, start=5)
-    assert tree.integrate(step=37) == 305  # several transactions, tiles left partial between them
+    # The sequencer grows the tree as it hashes: several transactions, tiles left partial between them.
+    assert sequencer.hash_pending(batch=37) == 300
+    assert TreeState.objects.get().size == 305
     _append(260, start=305)
     assert tree.integrate(step=1000) == 565
     assert TreeState.objects.get().size == 565
@@ -136,6 +138,10 @@ def test_tiles_integrated_in_steps_answer_like_the_rfc(db, tile_height):
     for first, second in ((1, 565), (5, 305), (256, 512), (300, 301), (305, 565), (565, 565)):
         answer = tree.consistency_proof(first, second)
         assert [bytes.fromhex(h) for h in answer["consistency_path"]] == proof(first, leaves[:second])
+    # Rebuilt from the stored entries (the tree's own path, used when it is behind the chain): the same tiles.
+    grown = dict(((lv, ix), bytes(h)) for lv, ix, h in Tile.objects.values_list("level", "index", "hashes"))
+    assert tree.rebuild() == 565
+    assert dict(((lv, ix), bytes(h)) for lv, ix, h in Tile.objects.values_list("level", "index", "hashes")) == grown
 
 
 def test_rebuilding_the_tiles_gives_the_same_tree(db):
@@ -149,12 +155,22 @@ def test_rebuilding_the_tiles_gives_the_same_tree(db):
 def test_integration_refuses_an_entry_that_does_not_match_its_hash(db):
     from tests.ledger.tampering import raw_sql
 
-    _append(6)
+    # The sequencer grows the tree in the transaction that hashes: the tree reads stored entries itself only
+    # when it is behind the chain, as when it is rebuilt (a database restored without its tiles).
+    _append(9)
     tree.integrate()
-    _append(3, start=6)
-    sequencer.hash_pending()  # hashed, then rewritten: the tree's own check must catch it
     raw_sql("UPDATE ledger_entry SET payload = %s WHERE seq = 8", ['{"i":99}'])
     with pytest.raises(tree.TreeError) as info:
-        tree.integrate()
+        tree.rebuild()
     assert info.value.seq == 8
-    assert TreeState.objects.get().size == 6  # nothing of the batch was integrated
+    assert TreeState.objects.get().size == 0  # nothing of the batch was integrated
+    assert not Tile.objects.exists()
+
+
+def test_the_sequencer_grows_the_tree_in_the_transaction_that_hashes(db):
+    _append(5)
+    sequencer.hash_pending()
+    assert TreeState.objects.get().size == 5
+    assert tree.root(5) == mth(_leaf_data())
+
+

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, once=False, **options):
         if once:
             size = sequencer.integrate()
-            self.stdout.write(f"integrated: {size} entries, {sequencer.pending_count()} pending")
+            self.stdout.write(f"integrated: {size} entries, {sequencer.unhashed_count()} pending")
             return
         self.stdout.write(f"sequencer running: at most {sequencer.delay():g} s from commit to integration")
         last = [None]
