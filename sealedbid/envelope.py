@@ -191,7 +191,7 @@ def seal(
     )
     plaintext_size = 4 + len(manifest) + sum(f.size for f in files)
     try:  # never produce what opening would refuse
-        _check_manifest(manifest, plaintext_size)
+        check_manifest(manifest, plaintext_size)
     except EnvelopeError as exc:
         raise ValueError(str(exc)) from exc
     if plaintext_size > MAX_PLAINTEXT_SIZE:
@@ -562,14 +562,10 @@ def _record_size(header, index):
 # --- opening ---------------------------------------------------------------------------------------
 
 
-def open_envelope(fileobj: BinaryIO, private_key, which: str = "opening", *, expected_signing_public_key=None):
-    """Start opening an envelope with the opening private key or the bidder's own encryption key.
-
-    Returns an OpenedEnvelope whose manifest is already decrypted; its files() then streams each file.
-    Every chunk is authenticated before any of its bytes is handed out; the bidder's signature (by the
-    key in the header, and the expected key if given) is checked once the last file has been read,
-    so trust the result only when files() ran to its end (or after finish()).
-    """
+def unwrap(fileobj: BinaryIO, private_key, which: str = "opening", *, expected_signing_public_key=None):
+    """Read the cleartext prefix, check it and the envelope's size, and unwrap the content key with
+    `private_key` (docs §8.1's checks, in its order). Returns (header, header bytes, content key); the
+    stream is left at the first chunk. Every reader of the chunks starts here."""
     if which not in ("opening", "bidder"):
         raise ValueError("which is 'opening' or 'bidder'")
     header, header_bytes = _read_prefix(fileobj, "truncated")
@@ -589,6 +585,19 @@ def open_envelope(fileobj: BinaryIO, private_key, which: str = "opening", *, exp
         raise EnvelopeError("wrong_key", "the wrapped content key does not decrypt with this key") from exc
     if len(content_key) != KEY_SIZE:
         raise EnvelopeError("bad_wrapped_key", "the wrapped content key is not 32 bytes")
+    return header, header_bytes, content_key
+
+
+def open_envelope(fileobj: BinaryIO, private_key, which: str = "opening", *, expected_signing_public_key=None):
+    """Start opening an envelope with the opening private key or the bidder's own encryption key.
+
+    Returns an OpenedEnvelope whose manifest is already decrypted; its files() then streams each file.
+    Every chunk is authenticated before any of its bytes is handed out; the bidder's signature (by the
+    key in the header, and the expected key if given) is checked once the last file has been read,
+    so trust the result only when files() ran to its end (or after finish()).
+    """
+    header, header_bytes, content_key = unwrap(fileobj, private_key, which,
+                                               expected_signing_public_key=expected_signing_public_key)
     return OpenedEnvelope(fileobj, header, header_bytes, content_key)
 
 
@@ -608,7 +617,7 @@ class OpenedEnvelope:
         length = int.from_bytes(self._take(4), "big")
         if length > MAX_MANIFEST_SIZE:
             raise EnvelopeError("bad_manifest", "manifest too large")
-        self.manifest = _check_manifest(self._take(length), header["plaintext_size"])
+        self.manifest = check_manifest(self._take(length), header["plaintext_size"])
 
     @property
     def bid_letter(self) -> dict:
@@ -696,7 +705,7 @@ class _FileStream(io.RawIOBase):
         return n
 
 
-def _check_manifest(manifest_bytes: bytes, plaintext_size: int) -> dict:
+def check_manifest(manifest_bytes: bytes, plaintext_size: int) -> dict:
     """The manifest rules of docs §4; the files must fill the plaintext exactly."""
     if len(manifest_bytes) > MAX_MANIFEST_SIZE:
         raise EnvelopeError("bad_manifest", "manifest too large")

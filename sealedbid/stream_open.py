@@ -2,7 +2,7 @@
 reused buffer and handed out; the caller hashes and writes it before the next chunk overwrites it.
 
 The same checks as `envelope.open_envelope`, in the same order and with the same error codes (docs/sealed-bid-format.md
-§8), built on envelope.py's public helpers (`parse_header`, `nonce`, `associated_data`, `signed_message`).
+§8): the prefix and the key are envelope.py's `unwrap`, the manifest its `check_manifest`.
 `open_envelope` stays the reference reader (bounded memory, file-like streams per file); this one is the
 opening's fast path: no per-read copies, no buffered readers, one allocation per envelope.
 
@@ -26,20 +26,15 @@ from Crypto.Signature import DSS
 
 from . import envelope
 from .envelope import (
-    KEY_SIZE,
-    MAGIC,
-    MAX_HEADER_SIZE,
     MAX_MANIFEST_SIZE,
     SIGNATURE_SIZE,
     TAG_SIZE,
     EnvelopeError,
     associated_data,
-    envelope_size,
     nonce,
-    parse_header,
     signed_message,
 )
-from .keys import fingerprint, load_public_key, oaep, unb64
+from .keys import load_public_key, unb64
 
 
 def _read_exactly(f, view: memoryview, short_code: str):
@@ -63,51 +58,13 @@ def _take(f, n: int, short_code: str) -> bytes:
     return bytes(data)
 
 
-def _remaining(f) -> int | None:
-    try:
-        if not f.seekable():
-            return None
-        here = f.tell()
-        end = f.seek(0, os.SEEK_END)
-        f.seek(here)
-        return end - here
-    except (AttributeError, OSError):
-        return None
-
-
 class StreamOpening:
     """An envelope being opened with the opening key (`which="opening"`) or the bidder's own key."""
 
     def __init__(self, fileobj: BinaryIO, private_key, which: str = "opening"):
-        if which not in ("opening", "bidder"):
-            raise ValueError("which is 'opening' or 'bidder'")
         self._f = fileobj
-        try:
-            magic = _take(fileobj, len(MAGIC), "bad_magic")
-        except EnvelopeError:
-            magic = b""
-        if magic != MAGIC:
-            raise EnvelopeError("bad_magic", "not a sealed-bid/1 envelope")
-        length = int.from_bytes(_take(fileobj, 4, "truncated"), "big")
-        if not 2 <= length <= MAX_HEADER_SIZE:
-            raise EnvelopeError("bad_header", f"header length {length} out of range")
-        self.header_bytes = _take(fileobj, length, "truncated")
-        self.header = header = parse_header(self.header_bytes)
-        prefix_size = len(MAGIC) + 4 + length
-        remaining = _remaining(fileobj)
-        if remaining is not None and remaining < envelope_size(header) - prefix_size:
-            raise EnvelopeError("truncated", "the envelope is shorter than its header says")
-        if remaining is not None and remaining > envelope_size(header) - prefix_size:
-            raise EnvelopeError("bad_size", "bytes after the signature")
-        field = "opening_key_fingerprint" if which == "opening" else "bidder_encryption_key_fingerprint"
-        if not private_key.has_private() or fingerprint(private_key) != header[field]:
-            raise EnvelopeError("wrong_key", f"this key is not the envelope's {which} key")
-        try:
-            key = oaep(private_key).decrypt(unb64(header[f"{which}_wrapped_key"]))
-        except ValueError as exc:
-            raise EnvelopeError("wrong_key", "the wrapped content key does not decrypt with this key") from exc
-        if len(key) != KEY_SIZE:
-            raise EnvelopeError("bad_wrapped_key", "the wrapped content key is not 32 bytes")
+        # The prefix checks and the unwrapping are envelope.py's, in the order of docs §8.1.
+        self.header, self.header_bytes, key = envelope.unwrap(fileobj, private_key, which)
         self.verified = False
         self._chunks = self._decrypted_chunks(key)
         self._rest = memoryview(b"")
@@ -160,7 +117,7 @@ class StreamOpening:
         if length > MAX_MANIFEST_SIZE:
             raise EnvelopeError("bad_manifest", "manifest too large")
         # The manifest rules of docs §4 live in envelope.py; one copy of them, not two.
-        return envelope._check_manifest(self._manifest_bytes(length), self.header["plaintext_size"])
+        return envelope.check_manifest(self._manifest_bytes(length), self.header["plaintext_size"])
 
     def pieces(self) -> Iterator[tuple[int, memoryview]]:
         """(file index, plaintext piece) in order; each piece is valid until the next one is taken. Every
