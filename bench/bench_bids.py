@@ -25,8 +25,6 @@ import io
 import multiprocessing
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +41,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import servers  # noqa: E402
 from benchdb import throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
@@ -108,14 +107,7 @@ def database_url() -> str:
     return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(tmp: Path):
-    port = free_port()
     server_tmp = tmp / "server-tmp"  # daphne and Django spool request bodies here
     server_tmp.mkdir()
     env = {
@@ -133,28 +125,9 @@ def start_server(tmp: Path):
         "TMPDIR": str(server_tmp),
     }
     env.pop("RUN_TASK_WORKER", None)
-    log = (tmp / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    give_up = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {(tmp / 'server.log').read_text(errors='replace')}")
-        try:
-            status, _ = cli.Platform(url, None).request("GET", "/api/pki/certificates/")
-            if status == 200:
-                return process, url
-        except cli.Transient:
-            pass
-        if time.monotonic() > give_up:
-            raise RuntimeError("daphne did not answer within 60 s")
-        time.sleep(0.2)
+    server = servers.daphne("config.asgi:application", tmp / "server.log", env)
+    servers.wait_answering([server], "/api/pki/certificates/")
+    return server[0], f"http://127.0.0.1:{server[1]}"
 
 
 # --- data --------------------------------------------------------------------------------------------------

@@ -36,8 +36,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +51,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import servers as servers_  # noqa: E402
 from benchdb import throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -124,12 +123,6 @@ def database_url():
     return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_servers(tmp, count, redis, trial=None):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url(),
            "VAR_DIR": str(settings.VAR_DIR), "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PKI_DIR": str(settings.PKI_DIR),
@@ -141,40 +134,14 @@ def start_servers(tmp, count, redis, trial=None):
         prefix = f"bench-evsock-{os.getpid()}"
         env.update(REDIS_URL=settings.REDIS_URL, CHANNEL_PREFIX=prefix, CACHE_PREFIX=prefix)
         env.update(trial or {})
-    servers = []
-    for i in range(count):
-        port, log = free_port(), tmp / f"daphne-{len(list(tmp.glob('daphne-*')))}-{i}.log"
-        process = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                    "bench.echo_asgi:application"], cwd=ROOT, env=env,
-                                   stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        servers.append((process, port, log))
-    for process, port, log in servers:
-        give_up = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne on port {port} exited:\n{log.read_text(errors='replace')}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    if s.recv(12).startswith(b"HTTP/1."):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > give_up:
-                raise RuntimeError(f"daphne on port {port} did not answer within 60 s")
-            time.sleep(0.2)
+    servers = [servers_.daphne("bench.echo_asgi:application",
+                               tmp / f"daphne-{len(list(tmp.glob('daphne-*')))}-{i}.log", env) for i in range(count)]
+    servers_.wait_answering(servers)
     return servers
 
 
 def stop_servers(servers):
-    for process, _, _ in servers:
-        process.terminate()
-    for process, _, _ in servers:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    servers_.stop(servers, grace=15)
 
 
 # --- one measurement -----------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ import datetime
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,7 +51,8 @@ django.setup()
 
 import load_clients  # noqa: E402
 import load_setup  # noqa: E402
-from bench_evaluation_socket import database_url, free_port, percentile, server_exceptions  # noqa: E402
+import servers  # noqa: E402
+from bench_evaluation_socket import database_url, percentile, server_exceptions  # noqa: E402
 from benchdb import throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
@@ -100,37 +100,16 @@ def start(tmp, env, processes):
     """Start the daphne servers and the worker; each is appended to `processes` as soon as it starts (the
     caller stops them whatever happens)."""
     for i in range(SERVERS):
-        port, log = free_port(), tmp / f"daphne-{i}.log"
-        process = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                    "config.asgi:application"], cwd=ROOT, env=env,
-                                   stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        processes.append((process, port, log))
+        processes.append(servers.daphne("config.asgi:application", tmp / f"daphne-{i}.log", env))
     log = tmp / "worker.log"
-    worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload",
-                               "--no-startup-delay", "--interval", "0.5"], cwd=ROOT, env=env,
-                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    worker = servers.spawn(["manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--no-startup-delay",
+                            "--interval", "0.5"], log, env)
     processes.append((worker, None, log))
 
 
 def ready(processes):
-    """The servers' ports once they answer HTTP (they may take a minute to import on a busy machine)."""
-    import socket
-
-    for process, port, log in processes[:SERVERS]:
-        give_up = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne on port {port} exited:\n{log.read_text(errors='replace')}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                    s.sendall(b"GET /api/tenders/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    if s.recv(12).startswith(b"HTTP/1."):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > give_up:
-                raise RuntimeError(f"daphne on port {port} did not answer within 60 s")
-            time.sleep(0.2)
+    """The servers' ports once they answer HTTP."""
+    servers.wait_answering(processes[:SERVERS], "/api/tenders/")
     worker, _, log = processes[SERVERS]
     if worker.poll() is not None:
         raise RuntimeError(f"the task worker exited:\n{log.read_text(errors='replace')}")
@@ -150,17 +129,9 @@ def drain(tender_id, limit):
 
 
 def stop(processes):
-    """SIGTERM, then SIGKILL after 5 s (daphne gives application instances 10 s to finish: nothing of theirs
-    is wanted once the figures are taken)."""
-    for process, _, _ in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process, _, _ in processes:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """daphne gives application instances 10 s to finish: nothing of theirs is wanted once the figures are
+    taken, so SIGKILL after 5 s."""
+    servers.stop(processes, grace=5)
 
 
 def forget_redis(redis_url, prefix):

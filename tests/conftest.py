@@ -59,6 +59,43 @@ def _fast_settings(settings):
     settings.AUTH_PASSWORD_VALIDATORS = []
 
 
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                      "live_server"}
+
+
+def _uses_database(item):
+    from django.test import TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    return (item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("every_backend") is not None
+            or bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+            or (cls is not None and issubclass(cls, TransactionTestCase)))
+
+
+def pytest_collection_modifyitems(config, items):
+    """`.ci/run` runs the suite twice, on PostgreSQL + Redis and on the embedded default (SQLite, in-memory
+    layer and cache), and sets BACKEND_TESTS_ONLY=1 on its second pass. A test that touches no database
+    (the sealed-bid format, PDFs and signatures, the Merkle tree's arithmetic, the tools, the translations)
+    does the same work on either, so that pass leaves it to the first, where it runs; a test that uses
+    the cache or the channel layer without a database says so (`every_backend`). Every test still runs
+    in every `make test`."""
+    if os.environ.get("BACKEND_TESTS_ONLY") != "1":
+        return
+    kept, left = [], []
+    for item in items:
+        (kept if _uses_database(item) else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+def pytest_configure(config):
+    from tests import fast_flush
+
+    fast_flush.install()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """On PostgreSQL the trading log refuses TRUNCATE (ledger migration 0002) unless the database says

@@ -11,6 +11,8 @@ from django.conf import settings
 
 from realtime import events, sender
 
+pytestmark = pytest.mark.every_backend
+
 
 def _subscribe(layer):
     channel = async_to_sync(layer.new_channel)()
