@@ -313,3 +313,21 @@ def test_an_opening_killed_midway_is_rerun_opening_the_rest_and_none_twice(platf
     assert opening.open_bids(scene.tender.pk, processes=2) == 0
     assert killed[0] not in _half_written(bid)  # discarded, and done again elsewhere
     _assert_each_bid_opened_once(scene)
+
+
+# --- no worker process can start ---------------------------------------------------------------------------
+
+
+def test_where_no_worker_process_can_start_the_bids_open_in_this_process(scene, caplog, monkeypatch):
+    """The first CI run of the pool met a server process that reaps its own children: starting the workers
+    failed with "No child processes" (ECHILD). That cannot be made to happen on demand here, so the pool's
+    start fails with that same error; the opening says so and opens every bid in its own process."""
+    def no_children(processes):
+        raise ChildProcessError(10, "No child processes")
+
+    monkeypatch.setattr(opening, "OpeningPool", no_children)
+    with caplog.at_level("WARNING", logger="trading.actions.opening"):
+        assert opening.open_bids(scene.tender.pk, progress_every=100_000, processes=2) == 4
+    assert "no worker processes" in caplog.text and "No child processes" in caplog.text
+    assert opening.open_bids(scene.tender.pk, processes=2) == 0  # and a rerun opens nothing
+    _assert_each_bid_opened_once(scene)
