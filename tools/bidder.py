@@ -20,14 +20,26 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python tools/bidder.py`: make tools/ and sealedbid/ importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    # pycryptodome reaches its C code through cffi when cffi is installed (`cryptography` brings it), and
+    # then parses every library's declarations with pycparser as it loads: a quarter of a second of each
+    # run. Its other way, ctypes, loads at once and releases the GIL the same (sealing's threads still
+    # run side by side). Only for this command's own process: importing this module changes nothing.
+    sys.modules.setdefault("cffi", None)
 
-# What scripts and tests use from outside (bench/bench_bids.py, tests/sealing/test_cli_submit.py).
-from tools.bidderkit.api import Platform, Transient  # noqa: E402
 from tools.bidderkit.cli import main  # noqa: E402
-from tools.bidderkit.common import human  # noqa: E402
-from tools.bidderkit.upload import submit_envelope  # noqa: E402
 
-__all__ = ["Platform", "Transient", "human", "main", "submit_envelope"]
+# What scripts and tests use from outside (bench/bench_bids.py, tests/sealing/test_cli_submit.py), imported
+# when asked for: `seal` and `check` need no HTTP client.
+_EXPORTS = {"Platform": "api", "Transient": "api", "human": "common", "submit_envelope": "upload"}
+__all__ = ["main", *_EXPORTS]
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"tools.bidderkit.{_EXPORTS[name]}"), name)
 
 if __name__ == "__main__":
     sys.exit(main())

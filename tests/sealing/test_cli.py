@@ -289,3 +289,21 @@ def test_a_bidder_key_file_given_to_the_custodian_tool_is_named(workdir):
     result = cli("custodian", "decrypt-share", "--key", "key.json", "--share", "AAAA", cwd=workdir)
     assert result.returncode == 1
     assert result.stderr == "error: key.json is a bidder key file, not a custodian key file\n"
+
+
+def test_seal_starts_without_an_http_client_or_a_c_declaration_parser(workdir):
+    """Start-up is most of a small bid's sealing time: `seal` imports nothing it does not use (no HTTP client,
+    no receipt checker), and pycryptodome loads its C code through ctypes instead of parsing declarations
+    with cffi's pycparser (docs in tools/bidder.py)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ROOT / "tools" / "bidder.py"), "seal", "--key", "key.json",
+         "--passphrase-file", "passphrase.txt", "--opening-key", "opening.pem", "--tender", "BZ-2025-0001",
+         "--letter", "letter.json", "--out", "startup.sealed", "note.txt"],
+        cwd=workdir, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "sealedbid.envelope" in imported and "Crypto.Cipher.AES" in imported  # what sealing needs
+    assert not imported & {"http.client", "ssl", "pycparser", "tools.logcheck", "tools.bidderkit.upload"}
+    with (workdir / "startup.sealed").open("rb") as f:
+        assert envelope.inspect(f).header["tender_id"] == "BZ-2025-0001"

@@ -1,10 +1,8 @@
 """The platform's HTTP API as the CLIs speak it (standard library only): one keep-alive connection,
 the personal API token, and retries with backoff for what is worth another try."""
 
-import http.client
 import json
 import os
-import ssl
 import time
 import urllib.parse
 
@@ -24,6 +22,8 @@ class Refused(CliError):
     """The platform said no: its stable code and its message (docs: errors are {"code", "detail"})."""
 
     def __init__(self, status: int, body: dict):
+        import http.client
+
         self.status, self.body = status, body
         self.code = body.get("code") or f"http_{status}"
         detail = body.get("detail") or body.get("errors") or http.client.responses.get(status, "")
@@ -53,6 +53,10 @@ class Platform:
             self._conn = None
 
     def _connection(self, timeout):
+        # http.client and ssl are imported by the commands that talk to the platform, not by seal or check.
+        import http.client
+        import ssl
+
         if self._conn is None:
             if self._scheme == "https":
                 self._conn = http.client.HTTPSConnection(
@@ -79,6 +83,8 @@ class Platform:
         headers = {"Accept": "application/json", **(headers or {})}
         if self._token:
             headers["Authorization"] = f"Token {self._token}"
+        import http.client
+
         body = data
         if json_body is not None:
             body = json.dumps(json_body).encode()

@@ -2,6 +2,7 @@
 Usage and examples: tools/bidder.py."""
 
 import argparse
+import importlib
 from pathlib import Path
 
 from sealedbid import envelope
@@ -9,9 +10,20 @@ from sealedbid import envelope
 from .api import add_platform_options
 from .common import main as run_main
 from .keys import add_keygen_command, add_passphrase_options, cmd_keygen
-from .receipts import cmd_verify_receipt
-from .sealing import cmd_check, cmd_seal
-from .upload import cmd_status, cmd_submit, cmd_withdraw
+
+
+def _command(module, name):
+    """The command's function, imported when that command runs: sealing loads no HTTP client or receipt
+    checker (start-up is most of a small bid's sealing time)."""
+    def handler(args):
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)(args)
+
+    return handler
+
+
+cmd_seal, cmd_check = _command("sealing", "cmd_seal"), _command("sealing", "cmd_check")
+cmd_submit, cmd_status = _command("upload", "cmd_submit"), _command("upload", "cmd_status")
+cmd_withdraw, cmd_verify_receipt = _command("upload", "cmd_withdraw"), _command("receipts", "cmd_verify_receipt")
 
 
 def build_parser():
