@@ -138,12 +138,23 @@ def encrypt_key(key) -> bytes:
     )
 
 
-def decrypt_key(pem: bytes):
+def decrypt_key(pem: bytes, certificate):
+    """The private key of `certificate`, stored encrypted by `encrypt_key`.
+
+    OpenSSL's consistency check of an RSA private key (primality of its factors) costs 0.1-0.5 s per load,
+    and every signature by a user's certificate loads its key: the check is skipped for these keys, which
+    the platform made itself. What it guarded against is caught otherwise: the key must be the one its
+    certificate names (a key swapped or damaged at rest is refused here), and OpenSSL checks each CRT
+    signature it makes before returning it (a damaged factor never leaks into a signature)."""
     try:
-        return serialization.load_pem_private_key(pem, password=_passphrase())
+        key = serialization.load_pem_private_key(pem, password=_passphrase(), unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError):
         raise PkiError("pki_passphrase_wrong",
                        _("A private key of the platform PKI cannot be decrypted: is PKI_PASSPHRASE right?")) from None
+    if key.public_key().public_numbers() != certificate.public_key().public_numbers():
+        raise PkiError("pki_key_mismatch",
+                       _("A private key of the platform PKI is not the key of its certificate: it was changed."))
+    return key
 
 
 def cert_pem(certificate) -> bytes:
@@ -208,7 +219,7 @@ def _load(cert_key, key_key, directory=None) -> SigningIdentity:
     if not (paths[cert_key].is_file() and paths[key_key].is_file()):
         raise _not_initialized()
     certificate = x509.load_pem_x509_certificate(paths[cert_key].read_bytes())
-    return SigningIdentity(common_name(certificate), certificate, decrypt_key(paths[key_key].read_bytes()))
+    return SigningIdentity(common_name(certificate), certificate, decrypt_key(paths[key_key].read_bytes(), certificate))
 
 
 def platform_ca(directory=None) -> SigningIdentity:
@@ -291,7 +302,8 @@ def _may_sign(user) -> bool:
 
 def _identity_from_row(row, ca_cert) -> SigningIdentity:
     certificate = x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii"))
-    return SigningIdentity(row.subject, certificate, decrypt_key(row.key_pem.encode("ascii")), (ca_cert,))
+    return SigningIdentity(row.subject, certificate, decrypt_key(row.key_pem.encode("ascii"), certificate),
+                           (ca_cert,))
 
 
 def signer_for(user, *, actor=None) -> SigningIdentity:

@@ -107,3 +107,27 @@ def test_the_public_certificates_are_read_without_any_private_key(settings, sess
     settings.PKI_DIR = tmp_path
     with pytest.raises(pki.PkiError):
         pki.platform_certificates()
+
+
+def test_a_key_swapped_at_rest_is_refused_before_it_signs(platform_pki, make_expert, settings, tmp_path):
+    """Keys are loaded without OpenSSL's slow consistency check (records/pki.py, decrypt_key): each must
+    still be the key its certificate names. Another key, encrypted under the same passphrase, is refused."""
+    import shutil
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    settings.PKI_DIR = tmp_path / "pki"
+    shutil.copytree(platform_pki, settings.PKI_DIR)
+    other = pki.encrypt_key(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    (settings.PKI_DIR / "seal.key").write_bytes(other)
+    with pytest.raises(pki.PkiError) as exc:
+        pki.platform_seal()
+    assert exc.value.code == "pki_key_mismatch"
+    assert pki.platform_ca().certificate.subject  # the CA's own key still loads
+
+    expert = make_expert("欧阳明远")
+    pki.signer_for(expert)
+    SignerCertificate.objects.filter(user=expert).update(key_pem=other.decode("ascii"))
+    with pytest.raises(pki.PkiError) as exc:
+        pki.signer_for(expert)
+    assert exc.value.code == "pki_key_mismatch"
