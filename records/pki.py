@@ -98,11 +98,16 @@ def generate_ca(cn=CA_NAME, *, key_bits=PLATFORM_KEY_BITS, years=CA_YEARS) -> Si
     return SigningIdentity(cn, cert, key, ())
 
 
+def new_key(bits):
+    """A new RSA private key, made by OpenSSL (the test suite hands out pooled ones: tests/factories.py)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
 def issue_certificate(ca: SigningIdentity, cn, *, organization=PLATFORM, serial=None,
                       key_bits=PLATFORM_KEY_BITS, years=SIGNER_YEARS) -> SigningIdentity:
     """A document-signing certificate issued by `ca`, in memory. Key usage includes
     non-repudiation, which PAdES validators (pyHanko among them) require of a signer."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_bits)
+    key = new_key(key_bits)
     now = timezone.now()
     not_after = min(now + datetime.timedelta(days=365 * years), ca.certificate.not_valid_after_utc)
     cert = (

@@ -46,6 +46,20 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _pooled_opening_keys():
+    """Publication's opening keys and signers' certificate keys come from the test key pool
+    (tests/factories.py, pooled_opening_key and pooled_signer_key)."""
+    from records import pki
+    from sealedbid import ceremony
+    from tests.factories import pooled_opening_key, pooled_signer_key
+
+    original, original_signer = ceremony._generate_rsa, pki.new_key
+    ceremony._generate_rsa, pki.new_key = pooled_opening_key(original), pooled_signer_key(original_signer)
+    yield
+    ceremony._generate_rsa, pki.new_key = original, original_signer
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _static_root():
     """WhiteNoise warns on every request when the collected-static folder does not exist."""
     from django.conf import settings

@@ -1,6 +1,7 @@
 """Test data through the same actions the platform uses (so every row has its ledger entry)."""
 
 import itertools
+import os
 
 from accounts import actions
 from accounts.credit_code import make_code
@@ -107,14 +108,43 @@ _named_in_test = None  # names given a key during the current test, or None betw
 
 
 def _new_rsa(bits):
-    from Crypto.PublicKey import RSA
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    return RSA.import_key(der)
+    from sealedbid.ceremony import from_openssl
+
+    return from_openssl(rsa.generate_private_key(public_exponent=65537, key_size=bits))
+
+
+_TEST_PROCESS = os.getpid()
+_opening_keys = itertools.count(1)
+
+
+def pooled_signer_key(generate):
+    """Stands in for records.pki.new_key in the test process, as pooled_opening_key does for opening keys:
+    every expert and staff member who signs gets a certificate with a key of its own (a real key, made by
+    OpenSSL, from the pool)."""
+    counter = itertools.count(1)
+
+    def signer_key(bits):
+        if os.getpid() != _TEST_PROCESS:
+            return generate(bits)
+        return _named(f"signer-key-{next(counter)}", ("x509-rsa", bits), lambda: generate(bits))
+
+    return signer_key
+
+
+def pooled_opening_key(generate):
+    """Stands in for sealedbid.ceremony._generate_rsa in the test process (tests/conftest.py): each
+    publication's opening key is a real RSA-3072 key made by OpenSSL, taken from the pool above rather than
+    made anew (publishing is in most tests' set-up, and making the key was a sixth of the suite's CPU).
+    Distinct within a test, as every tender's key is. Processes forked from the test process (the browser
+    tests' servers) make their own: their copy of the pool would hand out keys the parent hands out too."""
+    def opening_key():
+        if os.getpid() != _TEST_PROCESS:
+            return generate()
+        return rsa_key(f"opening-key-{next(_opening_keys)}")
+
+    return opening_key
 
 
 def _new_ecc():

@@ -166,3 +166,18 @@ def test_the_vector_ceremony_recovers_the_vector_opening_key(vectors):
     expected = base64.b64decode(vectors["keys"]["opening_private_key_pkcs8"])
     for chosen in itertools.combinations(shares, 2):
         assert ceremony.recover_opening_key(record, list(chosen)).export_key(format="DER", pkcs=8) == expected
+
+
+def test_a_key_made_by_openssl_is_taken_as_pycryptodome_would_import_it():
+    from Crypto.Cipher import PKCS1_OAEP
+    from Crypto.PublicKey import RSA
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    made = rsa.generate_private_key(public_exponent=65537, key_size=ceremony.RSA_BITS)
+    key = ceremony.from_openssl(made)
+    der = made.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    assert key == RSA.import_key(der) and key.has_private() and key.size_in_bits() == ceremony.RSA_BITS
+    sealed = PKCS1_OAEP.new(key.public_key()).encrypt(b"K" * 32)
+    assert PKCS1_OAEP.new(key).decrypt(sealed) == b"K" * 32
