@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import actions, demo_bids
+from . import actions, demo_bids, rules
 from .actions.opening_record import produce_opening_record
+from .calendar import Calendar, end_of_day, start_of_day
 from .models import Tender
+from .rules import day_of
 
 DAY = datetime.timedelta(days=1)
 OPENING_IN = datetime.timedelta(minutes=10)
@@ -33,6 +35,32 @@ def _pdf(title):
 def _at_nine(moment):
     local = timezone.localtime(moment)
     return local.replace(hour=9, minute=30, second=0, microsecond=0)
+
+
+def _same_day_soon(moment):
+    """An hour after `moment`, or halfway to midnight when that hour would cross it: the documents' first
+    day, from which the law's periods count, stays `moment`'s day (a replay after 23:00 Beijing time made
+    the plan's 5-day windows a day short)."""
+    later = moment + HOUR
+    if day_of(later) == day_of(moment):
+        return later
+    return moment + (end_of_day(day_of(moment)) - moment) / 2
+
+
+def schedule(base, to_docs, docs_days, to_deadline, now, category="works"):
+    """(documents_from, documents_until, bid_deadline) of a PLAN row whose tender is created at `base`.
+    The plan's days are the least: a period whose last day is a rest day lasts to the next working day
+    (民法典 art. 203), so around a holiday the documents stay on sale, and bids are due, that much later."""
+    documents_from = _same_day_soon(base + to_docs * DAY)
+    documents_until = _at_nine(base + (to_docs + docs_days + 1) * DAY)
+    # The "opening" tender opens a few minutes after start-up, so a newcomer can run a full opening.
+    bid_deadline = _at_nine(base + to_deadline * DAY) if to_deadline else now + OPENING_IN
+    calendar, start = Calendar(), day_of(documents_from)
+    last, _message = rules._documents_last_day(start, category, calendar)
+    documents_until = max(documents_until, _at_nine(end_of_day(last)))
+    if to_deadline:
+        bid_deadline = max(bid_deadline, _at_nine(start_of_day(calendar.last_day(start, rules.MIN_BIDDING_DAYS))))
+    return documents_from, documents_until, bid_deadline
 
 
 # (key, owner, region, category, project, title, price yuan, days to docs start, docs days, days to deadline, fate)
@@ -246,6 +274,7 @@ def load(traveller, now, demo_keys):
         _advance(traveller, now - STARTS.get(key, 0) * DAY, pending)
         user = User.objects.get(username=owner)
         base = timezone.now()
+        documents_from, documents_until, bid_deadline = schedule(base, to_docs, docs_days, to_deadline, now, category)
         p = actions.create_project(actor=user, name=project, region_code=region, category=category)
         tender = actions.create_tender(
             actor=user,
@@ -255,10 +284,9 @@ def load(traveller, now, demo_keys):
             description=f"{title}。本项目采用电子招标投标,投标文件须在投标人本地加密后上传,开标在线进行。",
             estimated_price_fen=price * 100,
             bid_security_fen=price * 100 // 100,
-            documents_from=base + to_docs * DAY + HOUR,
-            documents_until=_at_nine(base + (to_docs + docs_days + 1) * DAY),
-            # The "opening" tender opens a few minutes after start-up, so a newcomer can run a full opening.
-            bid_deadline=_at_nine(base + to_deadline * DAY) if to_deadline else now + OPENING_IN,
+            documents_from=documents_from,
+            documents_until=documents_until,
+            bid_deadline=bid_deadline,
             evaluation_method="comprehensive" if category in ("works", "procurement") else "lowest_price",
             criteria=CRITERIA if category in ("works", "procurement") else [],
         )
