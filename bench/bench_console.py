@@ -58,7 +58,7 @@ def generate(n):
                        CASE WHEN g %% 10 = 0 THEN '' ELSE
                             'BZ' || (%(regions)s::text[])[1 + (g %% %(nregions)s)] || '-2026-' ||
                             lpad(((g / 7) %% %(tenders)s)::text, 5, '0') || '-01' END,
-                       (%(actions)s::text[])[1 + ((g * 7919) %% %(nactions)s)],
+                       (%(actions)s::text[])[1 + ((g::bigint * 7919) %% %(nactions)s)::int],
                        '{"n":' || g || '}', md5((g - 1)::text) || md5((g - 1)::text || 'x'),
                        md5(g::text) || md5(g::text || 'x')
                 FROM generate_series(%(start)s, %(end)s) AS g
