@@ -95,7 +95,7 @@ def queries(rng, n, county):
         ("region", {"region": region}),
         ("tender", {"tender": tender}),
         ("region + action", {"region": region, "action": rng.choice(actions)}),
-        ("page 20", {"page": "20"}),
+        ("older page", {"before": str(n - rng.randrange(1_000, n // 2))}),
         ("live tail", {"after": str(n - rng.randrange(1, 200))}),
     ]
     return kinds

@@ -34,12 +34,15 @@ def newest_seq():
     fills it, so the tail stops before the first hole after the sequencer's head. SQLite has no holes."""
     if connection.vendor != "postgresql":
         return Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    with connection.cursor() as cursor:  # one query: the first number from the head on whose next is missing
+    with connection.cursor() as cursor:
+        # One query over the head and the entries after it only (at most the sequencer's delay of them): the
+        # first number whose successor is missing. The head is a scalar subquery, so its value bounds an index
+        # range scan; an anti-join over "number + 1" instead read the whole log into a hash (0.25 s at 1M).
         cursor.execute(
-            "WITH h AS (SELECT COALESCE((SELECT seq FROM ledger_chainhead WHERE id = 1), 0) AS seq) "
-            "SELECT MIN(c.seq) FROM (SELECT seq FROM h UNION ALL "
-            "SELECT e.seq FROM ledger_entry e, h WHERE e.seq > h.seq) c "
-            "WHERE NOT EXISTS (SELECT 1 FROM ledger_entry n WHERE n.seq = c.seq + 1)")
+            "SELECT MIN(w.seq) FROM (SELECT c.seq, LEAD(c.seq) OVER (ORDER BY c.seq) AS next FROM ("
+            "SELECT COALESCE((SELECT seq FROM ledger_chainhead WHERE id = 1), 0) AS seq UNION ALL "
+            "SELECT e.seq FROM ledger_entry e WHERE e.seq > COALESCE((SELECT seq FROM ledger_chainhead WHERE id = 1), 0)"
+            ") c) w WHERE w.next IS NULL OR w.next <> w.seq + 1")
         return cursor.fetchone()[0]
 
 

@@ -1,9 +1,9 @@
 import json
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -19,6 +19,37 @@ from .chain import verify
 from .queries import newest_seq, visible_entries
 
 LIVE_ROWS = 100  # at most this many new entries per live-tail request; the tail asks again for the rest
+PAGE_ROWS = 50
+
+
+@dataclass
+class LogPage:
+    """One page of the console: the matching entries numbered below `before`, newest first. Pages are
+    addressed by entry number (`?before=N`), not counted: numbering 5,000,000 entries into pages took an
+    exact COUNT of every match on every request. `older` and `newer` are the `before` of the next pages
+    (None: there is none, or the newer page is the first one, where the live tail runs)."""
+
+    object_list: list
+    first: bool
+    older: int | None
+    newer: int | None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
+def _page(qs, head, before):
+    """The page below `before` (None: the newest page), read up to `head`."""
+    upto = head if before is None else min(head, before - 1)
+    rows = list(qs.filter(seq__lte=upto).order_by("-seq")[:PAGE_ROWS + 1])
+    older = rows[PAGE_ROWS - 1].seq if len(rows) > PAGE_ROWS else None
+    newer = None
+    if before is not None:
+        above = list(qs.filter(seq__gt=upto, seq__lte=head).order_by("seq").values_list("seq", flat=True)
+                     [:PAGE_ROWS + 1])
+        if len(above) > PAGE_ROWS:
+            newer = above[PAGE_ROWS - 1] + 1
+    return LogPage(rows[:PAGE_ROWS], before is None, older, newer)
 
 
 def _filtered(request):
@@ -62,8 +93,14 @@ def console(request):
     qs, filters = _filtered(request)
     if "after" in request.GET:
         return _live_rows(request, qs)
+    before = None
+    if request.GET.get("before"):
+        before = parse_int(request.GET["before"], minimum=1, maximum=2**62)
+        if before is None:
+            return HttpResponseBadRequest(_("The parameter “before” must be a whole number."),
+                                          content_type="text/plain")
     head = newest_seq()  # first: the live tail goes on from here, so nothing appended meanwhile is missed
-    page = Paginator(qs.filter(seq__lte=head).order_by("-seq"), 50).get_page(request.GET.get("page"))
+    page = _page(qs, head, before)
     page.object_list = sentences.annotate(page.object_list)
     result = _verification() if request.GET.get("verify") == "1" else None
     return render(request, "ledger/console.html", {
