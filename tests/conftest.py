@@ -128,9 +128,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def clear_cache():
     """Empty this run's cache. On Redis only our own keys go: `cache.clear()` is FLUSHDB, which would
     also wipe the channel layer's groups and any other run's keys on the same server."""
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    cache = caches["default"]  # the backend itself: `django.core.cache.cache` is a proxy, never a RedisCache
     if not isinstance(cache, RedisCache):
         cache.clear()
         return
