@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -198,6 +199,9 @@ def _in_child(target, *args):
     process = multiprocessing.get_context("fork").Process(target=target, args=args)
     process.start()
     process.join(60)
+    if process.is_alive():  # it must not outlive the test, holding the database
+        process.kill()
+        process.join()
     return process.exitcode
 
 
@@ -242,10 +246,16 @@ def _writer(n, start):
     connections.close_all()
 
 
-def _sequencer_until(total):
+def _sequencer_until(total, seconds=100):
+    """As the sequencer's own loop does, it waits a little between passes: on SQLite a pass takes the write
+    lock, and one taken back to back starved the writers (their 30-second busy timeout ran out under load,
+    so the total was never reached, and this process spun on, holding the lock, for the rest of the run)."""
     connections.close_all()
+    deadline = time.monotonic() + seconds
     while sequencer.integrate() < total:
-        pass
+        if time.monotonic() > deadline:
+            os._exit(3)
+        time.sleep(0.01)
     connections.close_all()
 
 
@@ -255,11 +265,17 @@ def test_writers_and_a_sequencer_in_separate_processes_make_one_contiguous_chain
     ctx = multiprocessing.get_context("fork")
     writers = [ctx.Process(target=_writer, args=(25, 100 * k)) for k in range(4)]
     runner = ctx.Process(target=_sequencer_until, args=(100,))
-    for p in [*writers, runner]:
-        p.start()
-    for p in [*writers, runner]:
-        p.join(120)
-        assert p.exitcode == 0
+    try:
+        for p in [*writers, runner]:
+            p.start()
+        for p in [*writers, runner]:
+            p.join(120)
+        assert [p.exitcode for p in [*writers, runner]] == [0] * 5
+    finally:
+        for p in [*writers, runner]:
+            if p.is_alive():
+                p.kill()
+                p.join()
     assert list(Entry.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, 101))
     assert sorted(int(p.split(":")[1].rstrip("}")) for p in Entry.objects.values_list("payload", flat=True)) == \
         sorted(100 * k + i for k in range(4) for i in range(25))
