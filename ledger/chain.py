@@ -43,13 +43,6 @@ def entry_hash(prev_hash: str, document: dict) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(document)).hexdigest()
 
 
-def document_bytes(document) -> bytes:
-    """canonical_json(document), for a document made by _stored_document: its payload passed
-    parse_canonical (no float anywhere) and its other fields are integers and text, so json.dumps alone
-    writes the same bytes, without canonical_json's walk over every value."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 def append(action, *, actor=None, role="", region=None, tender_ref="", payload=None):
     """Write one entry, with the log's next number and no hash yet. Must run inside the caller's transaction,
     so the entry and the change it records commit or roll back together. No lock is held to commit: the
@@ -133,9 +126,16 @@ def _stored_time(value):
     return parsed
 
 
-def _stored_document(row):
-    """The hashed document of a stored row; _Malformed names the first column that is not exactly
-    what append() writes (a forgery can hide in a spelling that parses to the same value)."""
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def stored_bytes(row) -> bytes:
+    """The hashed bytes of a stored row: canonical_json of its document (entry_document), written field by
+    field around the stored payload text, which must be exactly its canonical spelling (checked), so it is
+    neither parsed twice nor written again. _Malformed names the first column that is not exactly what
+    append() writes (a forgery can hide in a spelling that parses to the same value). Equal, for every row,
+    to canonical_json(entry_document(...)) (tests/ledger/test_stored_bytes.py)."""
     seq, created_at, actor_id, *texts, payload, prev_hash, digest = row
     texts = dict(zip(_TEXT_COLUMNS, [*texts, prev_hash, digest], strict=True))
     if type(seq) is not int or (actor_id is not None and type(actor_id) is not int):
@@ -147,9 +147,12 @@ def _stored_document(row):
         parse_canonical(payload)
     except NotCanonical as exc:
         raise _Malformed(_("its payload is not canonical JSON: %(why)s") % {"why": _payload_problem(exc)}) from None
-    return entry_document(seq=seq, created_at=_stored_time(created_at), actor_id=actor_id,
-                          actor_name=texts["actor_name"], role=texts["role"], region_code=texts["region_code"],
-                          tender_ref=texts["tender_ref"], action=texts["action"], payload_text=payload)
+    moment = _stored_time(created_at).astimezone(UTC).isoformat(timespec="microseconds")
+    # The keys in canonical (sorted) order: action, actor, actor_name, payload, region, role, seq, tender, time.
+    return (f'{{"action":{_dumps(texts["action"])},"actor":{"null" if actor_id is None else actor_id},'
+            f'"actor_name":{_dumps(texts["actor_name"])},"payload":{payload},'
+            f'"region":{_dumps(texts["region_code"])},"role":{_dumps(texts["role"])},"seq":{seq},'
+            f'"tender":{_dumps(texts["tender_ref"])},"time":"{moment}"}}').encode()
 
 
 def _payload_problem(exc):
@@ -165,11 +168,13 @@ def _payload_problem(exc):
     return reasons[exc.code] % {"detail": exc.detail}
 
 
-def verify(progress=None, chunk=5000, integrate_first=True):
+def verify(progress=None, chunk=5000, integrate_first=True, walk=None):
     """Hash what was committed (the sequencer), then walk the whole chain in order, then check every anchor
     kept outside it (ledger.anchors). Entries still unhashed after that (committed during the walk, or
     behind a number still held by an open transaction) are counted in `pending`, never before a hashed one.
-    Returns a Verification naming the first bad entry."""
+    Each hashed entry's bytes also go to `walk` (a ledger.tree.Walk), if given, which recomputes the Merkle
+    tree in the same read of the log; the caller then asks it to finish (its failure, if any, ranks after
+    the chain's and the anchors'). Returns a Verification naming the first bad entry."""
     from . import sequencer
 
     if integrate_first:
@@ -185,7 +190,7 @@ def verify(progress=None, chunk=5000, integrate_first=True):
             # Not hashed yet: nothing to check it against, but it must be what append() writes, or the
             # sequencer will refuse it (and the log will wait there).
             try:
-                _stored_document((*row[:-2], "", ""))
+                stored_bytes((*row[:-2], "", ""))
             except _Malformed as exc:
                 return Verification(False, count, prev_hash, seq, str(exc), pending=pending)
             except (TypeError, ValueError):
@@ -204,13 +209,15 @@ def verify(progress=None, chunk=5000, integrate_first=True):
             return Verification(False, count, prev_hash, seq,
                                 _("its previous-hash does not match the hash of the entry before it"))
         try:
-            digest = hashlib.sha256(p.encode("ascii") + document_bytes(_stored_document(row))).hexdigest()
+            data = stored_bytes(row)
         except _Malformed as exc:
             return Verification(False, count, prev_hash, seq, str(exc))
         except (TypeError, ValueError):  # e.g. a float where an integer belongs: canonical JSON refuses it
             return Verification(False, count, prev_hash, seq, _("it holds a value the platform never writes"))
-        if digest != h:
+        if hashlib.sha256(p.encode("ascii") + data).hexdigest() != h:
             return Verification(False, count, prev_hash, seq, _("its content does not match its hash"))
+        if walk is not None:
+            walk.add(seq, data)  # it keeps its first failure for `finish`: the chain and anchors come first
         prev_hash, expected_seq, count = h, seq + 1, count + 1
         if progress and count % chunk == 0:
             progress(count)

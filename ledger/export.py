@@ -21,7 +21,7 @@ from accounts.errors import DomainError
 
 from . import merkle, sth, tree
 from .canonical import canonical_json
-from .chain import _stored_document, document_bytes  # one definition of an entry's hashed document
+from .chain import stored_bytes  # one definition of an entry's hashed document
 from .models import Entry
 from .queries import visible_region_codes
 
@@ -39,7 +39,7 @@ def dumps(value) -> str:
 
 def _with_proofs(rows, size):
     """(document, leaf bytes, audit path) of each row, the paths built from one read of the tiles."""
-    leaves = [document_bytes(_stored_document(row)) for row in rows]
+    leaves = [stored_bytes(row) for row in rows]
 
     def compute(node):
         return [merkle.inclusion_path(row[0] - 1, size, node) for row in rows]

@@ -148,7 +148,7 @@ def hash_pending(batch=5000, now=None, before_commit=None):
     `before_commit(first, last)` is told of each batch written, before its transaction commits (progress;
     the crash tests stop the process there)."""
     from . import tree
-    from .chain import _Malformed, _stored_document, document_bytes
+    from .chain import _Malformed, stored_bytes
 
     total = 0
     while True:
@@ -175,7 +175,7 @@ def hash_pending(batch=5000, now=None, before_commit=None):
                 if row[-1] is not None or row[-2] is not None:
                     raise SequencerError(seq, "the entry after the chain head is already hashed")
                 try:
-                    document = document_bytes(_stored_document((*row[:-2], "", "")))
+                    document = stored_bytes((*row[:-2], "", ""))
                 except (_Malformed, TypeError, ValueError) as exc:
                     raise SequencerError(seq, str(exc)) from None
                 digest = hashlib.sha256(prev.encode("ascii") + document).hexdigest()

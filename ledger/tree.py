@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import merkle
-from .chain import _Malformed, _stored_document, document_bytes  # one definition of an entry's hashed document
+from .chain import _Malformed, stored_bytes  # one definition of an entry's hashed document
 from .models import GENESIS_HASH, Tile, TreeState
 
 TILE_HEIGHT = 8
@@ -32,7 +32,7 @@ class TreeError(RuntimeError):
 
 def entry_leaf(row) -> bytes:
     """The leaf hash of a stored entry row: SHA-256(0x00 ‖ canonical JSON of its document)."""
-    return merkle.leaf_hash(document_bytes(_stored_document(row)))
+    return merkle.leaf_hash(stored_bytes(row))
 
 
 def _rows(after, limit):
@@ -132,7 +132,7 @@ def integrate(step=20_000, hash_first=True):
                 if seq != size + 1:
                     raise TreeError(size + 1, _("the entry is missing"))
                 try:
-                    data = document_bytes(_stored_document(row))
+                    data = stored_bytes(row)
                 except _Malformed as exc:
                     raise TreeError(seq, str(exc)) from None
                 # ledger.chain.entry_hash, over the bytes already made: SHA-256(prev_hash in ASCII ‖ document)
@@ -275,69 +275,106 @@ class _StoredTiles:
 
 def verify(heads, check_signature, progress=None, chunk=5000):
     """Recompute the tree from every entry and compare it with the stored tiles and with `heads` (signed
-    tree heads ordered by size: tree_size, root_hash, and whatever check_signature(head) reads)."""
-    heads = iter(heads)
+    tree heads ordered by size: tree_size, root_hash, and whatever check_signature(head) reads). This reads
+    the log on its own; `ledger.chain.verify(walk=Walk(...))` checks the chain and the tree in one read."""
+    walk = Walk(heads, check_signature)
     try:
-        return _verify(heads, check_signature, progress, chunk)
+        count = 0
+        while rows := _rows(count, chunk):
+            for row in rows:
+                try:
+                    data = stored_bytes(row)
+                except (_Malformed, TypeError, ValueError):
+                    return walk.fail(row[0], _("it holds a value the platform never writes"))
+                failure = walk.add(row[0], data)
+                if failure is not None:
+                    return failure
+                count = row[0]
+            if progress:
+                progress(count)
+        return walk.finish()
     finally:
-        if hasattr(heads, "close"):  # a server-side cursor left open when verification stops early
-            heads.close()
+        walk.close()
 
 
-def _verify(heads, check_signature, progress, chunk):
-    pending = next(heads, None)
-    integrated = integrated_size()
-    stored, compact = _StoredTiles(), merkle.CompactRange()
-    bad = []
+class Walk:
+    """The tree recomputed entry by entry, in order (`add(seq, hashed bytes)`), compared with the stored
+    tiles and with every signed tree head as its size is reached. `add` returns a failed TreeVerification
+    or None; `finish` the result once every hashed entry was added."""
 
-    def compare_full(level, index, data):
-        if not bad and ((index + 1) * TILE_WIDTH << (TILE_HEIGHT * level)) <= integrated \
-                and stored.get(level, index) != data:
-            bad.append((level, index))
+    def __init__(self, heads, check_signature):
+        self._heads, self._check_signature = iter(heads), check_signature
+        self._stored, self._compact, self._bad = _StoredTiles(), merkle.CompactRange(), []
+        self._builder = _Builder(full=self._compare_full)
+        self.count, self.checked, self.failure, self._started = 0, 0, None, False
 
-    builder = _Builder(full=compare_full)
-    count, checked = 0, 0
-    while rows := _rows(count, chunk):
-        for row in rows:
-            seq = row[0]
-            if seq != count + 1:
-                return TreeVerification(False, count, "", checked, count + 1, _("the entry is missing"))
-            try:
-                leaf = entry_leaf(row)
-            except (_Malformed, TypeError, ValueError):
-                return TreeVerification(False, count, "", checked, seq, _("it holds a value the platform never writes"))
-            offset = (seq - 1) % TILE_WIDTH * H
-            if seq <= integrated and stored.get(0, (seq - 1) // TILE_WIDTH)[offset:offset + H] != leaf:
-                return TreeVerification(False, count, "", checked, seq, _(
-                    "it is not the entry the Merkle tree integrated: its leaf hash differs from the stored tree's"))
-            compact.append(leaf)
-            builder.push(0, leaf)
-            count = seq
-            if bad:
-                level, index = bad[0]
-                return TreeVerification(False, count, "", checked, seq, _(
-                    "the stored tree tile %(tile)s does not match the entries") % {"tile": f"{level}/{index}"})
-            if count == integrated:
-                for level, index, data in builder.partial():
-                    if stored.get(level, index) != data:
-                        return TreeVerification(False, count, "", checked, seq, _(
-                            "the stored tree tile %(tile)s does not match the entries") % {"tile": f"{level}/{index}"})
-            while pending is not None and pending.tree_size == count:
-                failure = _check_head(pending, compact.root(), check_signature)
-                if failure:
-                    return TreeVerification(False, count, "", checked, seq, failure)
-                checked, pending = checked + 1, next(heads, None)
-        if progress:
-            progress(count)
-    if pending is not None:
-        return TreeVerification(False, count, "", checked, count + 1, _(
-            "the signed tree head of %(size)s entries (root %(root)s) covers entries the log no longer has: it "
-            "ends at entry %(end)s") % {"size": pending.tree_size, "root": pending.root_hash, "end": count})
-    if integrated > count:
-        return TreeVerification(False, count, "", checked, count + 1, _(
-            "the stored tree covers %(size)s entries but the log ends at entry %(end)s")
-            % {"size": integrated, "end": count})
-    return TreeVerification(True, count, compact.root().hex(), checked)
+    def _start(self):
+        """On the first entry, not before: the walk may be made before the sequencer integrates what was
+        committed (chain.verify does that first)."""
+        self._pending = next(self._heads, None)
+        self._integrated = integrated_size()
+        self._started = True
+
+    def _compare_full(self, level, index, data):
+        if not self._bad and ((index + 1) * TILE_WIDTH << (TILE_HEIGHT * level)) <= self._integrated \
+                and self._stored.get(level, index) != data:
+            self._bad.append((level, index))
+
+    def fail(self, seq, reason):
+        self.failure = TreeVerification(False, self.count, "", self.checked, seq, reason)
+        return self.failure
+
+    def add(self, seq, data):
+        """Returns the walk's first failure (and is then deaf: `finish` returns it), or None."""
+        if self.failure is not None:
+            return self.failure
+        if not self._started:
+            self._start()
+        if seq != self.count + 1:
+            return self.fail(self.count + 1, _("the entry is missing"))
+        leaf = merkle.leaf_hash(data)
+        offset = (seq - 1) % TILE_WIDTH * H
+        if seq <= self._integrated and self._stored.get(0, (seq - 1) // TILE_WIDTH)[offset:offset + H] != leaf:
+            return self.fail(seq, _(
+                "it is not the entry the Merkle tree integrated: its leaf hash differs from the stored tree's"))
+        self._compact.append(leaf)
+        self._builder.push(0, leaf)
+        self.count = seq
+        if self._bad:
+            level, index = self._bad[0]
+            return self.fail(seq, _("the stored tree tile %(tile)s does not match the entries") % {
+                "tile": f"{level}/{index}"})
+        if seq == self._integrated:
+            for level, index, tile in self._builder.partial():
+                if self._stored.get(level, index) != tile:
+                    return self.fail(seq, _("the stored tree tile %(tile)s does not match the entries") % {
+                        "tile": f"{level}/{index}"})
+        while self._pending is not None and self._pending.tree_size == seq:
+            failure = _check_head(self._pending, self._compact.root(), self._check_signature)
+            if failure:
+                return self.fail(seq, failure)
+            self.checked, self._pending = self.checked + 1, next(self._heads, None)
+        return None
+
+    def finish(self):
+        if self.failure is not None:
+            return self.failure
+        if not self._started:
+            self._start()
+        count = self.count
+        if self._pending is not None:
+            return self.fail(count + 1, _(
+                "the signed tree head of %(size)s entries (root %(root)s) covers entries the log no longer has: it "
+                "ends at entry %(end)s") % {"size": self._pending.tree_size, "root": self._pending.root_hash,
+                                           "end": count})
+        if self._integrated > count:
+            return self.fail(count + 1, _("the stored tree covers %(size)s entries but the log ends at entry "
+                                          "%(end)s") % {"size": self._integrated, "end": count})
+        return TreeVerification(True, count, self._compact.root().hex(), self.checked)
+
+    def close(self):
+        if hasattr(self._heads, "close"):  # a server-side cursor left open when verification stops early
+            self._heads.close()
 
 
 def _check_head(head, computed, check_signature):

@@ -67,17 +67,21 @@ def _filtered(request):
 
 
 def _verification():
-    """The hash chain and its anchors, then the Merkle tree and every signed tree head. Reads only: entries
-    the sequencer has not hashed yet are counted, not hashed here."""
-    result = verify(integrate_first=False)
-    if not result.ok:
-        return result
-    heads = sth.TreeHead.objects.order_by("tree_size").iterator(chunk_size=2000)
+    """The hash chain and its anchors, the Merkle tree and every signed tree head, in one read of the log.
+    Reads only: entries the sequencer has not hashed yet are counted, not hashed here."""
+    walk = tree.Walk(sth.TreeHead.objects.order_by("tree_size").iterator(chunk_size=2000), sth.signature_valid)
     try:
-        checked = tree.verify(heads, sth.signature_valid)
+        result = verify(integrate_first=False, walk=walk)
+        if not result.ok:
+            return result
+        checked = walk.finish()
     except DomainError as exc:  # no seal registered to check the heads with
-        result.ok, result.bad_seq, result.reason = False, None, str(exc.message)
+        result = verify(integrate_first=False)
+        if result.ok:
+            result.ok, result.bad_seq, result.reason = False, None, str(exc.message)
         return result
+    finally:
+        walk.close()
     if not checked.ok:
         result.ok, result.bad_seq, result.reason = False, checked.bad_seq, checked.reason
     result.heads = checked.heads

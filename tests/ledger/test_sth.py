@@ -238,6 +238,18 @@ def test_verify_ledger_recomputes_the_tree_and_checks_every_head(db, seal, capsy
                      f"tree ok: 2 signed tree heads match, root {mth(leaf_data()).hex()}"]
 
 
+def test_verify_ledger_reads_the_log_once_for_the_chain_and_the_tree(db, seal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    append(12)
+    sth.publish()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("verify_ledger", stdout=StringIO(), stderr=StringIO())
+    reads = [q["sql"] for q in queries if "FROM \"ledger_entry\"" in q["sql"] and "ORDER BY seq LIMIT" in q["sql"]]
+    assert len(reads) == 1, reads  # 12 entries, one page of rows, read once (the tree once read them again)
+
+
 def test_an_entry_rewritten_and_rechained_is_found_by_the_tree(db, seal):
     append(10)
     sth.publish()

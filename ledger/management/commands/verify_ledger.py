@@ -15,15 +15,18 @@ class Command(BaseCommand):
 
     @no_translations  # the output is a stable English line that scripts read (README)
     def handle(self, *args, **options):
-        result = verify(progress=lambda n: self.stderr.write(f"verified {n} entries…"))
-        if not result.ok:
-            self.stdout.write(f"ledger broken at entry {result.bad_seq}: {result.reason}")
-            sys.exit(1)
-        heads = TreeHead.objects.order_by("tree_size").iterator(chunk_size=2000)
+        # One read of the log: the chain, then (with the same bytes) the Merkle tree and the signed heads.
+        walk = tree.Walk(TreeHead.objects.order_by("tree_size").iterator(chunk_size=2000), sth.signature_valid)
         try:
-            checked = tree.verify(heads, sth.signature_valid, progress=lambda n: self.stderr.write(f"tree: {n} entries…"))
+            result = verify(progress=lambda n: self.stderr.write(f"verified {n} entries…"), walk=walk)
+            checked = walk.finish() if result.ok else None
         except DomainError as exc:  # no seal to check the heads' signatures with
             self.stdout.write(f"tree heads not checked: {exc.message}")
+            sys.exit(1)
+        finally:
+            walk.close()
+        if not result.ok:
+            self.stdout.write(f"ledger broken at entry {result.bad_seq}: {result.reason}")
             sys.exit(1)
         if not checked.ok:
             self.stdout.write(f"ledger broken at entry {checked.bad_seq}: {checked.reason}")
