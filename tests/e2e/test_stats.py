@@ -51,11 +51,10 @@ class TestStatisticsCharts(BrowserTestCase):
                  "/statistics/internal/": self.new_page()}
         self.sign_in(pages["/statistics/internal/"], regulator)
         for url, page in pages.items():
-            # CSP refusals and script errors show in the console; a missing file as a response (the favicon aside).
+            # CSP refusals and script errors show in the console; a missing file (the favicon too) as a response.
             page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
                     and errors.append(m.text))
-            page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-                    and errors.append(f"{r.status} {r.url}"))
+            page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
             page.goto(url)
             expect(page.locator("#stats-root")).to_have_attribute("data-live", "1")
             expect(page.locator("#stats-root")).to_have_attribute("data-drawn", DRAWN)
