@@ -60,9 +60,7 @@ def append(action, *, actor=None, role="", region=None, tender_ref="", payload=N
     entry = Entry(created_at=created_at, actor_id=actor_id, actor_name=actor_name, role=role, region_code=region_code,
                   tender_ref=tender_ref, action=action, payload=payload_text)
     sequencer.insert(entry)
-    from realtime.events import send_ledger_entry
-
-    send_ledger_entry(entry)
+    # Watchers hear of the entry once the sequencer has hashed it (ledger.sequencer.hash_pending).
     transaction.on_commit(sequencer.wake)
     return entry
 

@@ -187,6 +187,7 @@ def hash_pending(batch=5000, now=None, before_commit=None):
             if before_commit and expected - 1 != head.seq:
                 before_commit(head.seq + 1, expected - 1)
             if expected - 1 != head.seq:
+                _announce(head.seq, expected - 1)
                 head.seq, head.hash = expected - 1, prev
                 head.save(update_fields=["seq", "hash"])
                 if growth is not None:
@@ -194,6 +195,14 @@ def hash_pending(batch=5000, now=None, before_commit=None):
             total += len(updates)
         if len(rows) < batch or not updates:
             return total
+
+
+def _announce(after, upto):
+    """The log's watchers (live consoles, the statistics screen) hear of the entries after `after` up to
+    `upto`, hashed in this transaction, once it commits."""
+    from realtime.events import send_ledger_entries
+
+    send_ledger_entries(Entry.objects.filter(seq__gt=after, seq__lte=upto).order_by("seq"))
 
 
 def _fill_hole(seq, prev, next_row, now):

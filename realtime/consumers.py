@@ -95,6 +95,12 @@ class LedgerConsumer(ProtocolConsumer):
         """`content` was checked by ProtocolConsumer: a well-formed message, refused as the log is read-only."""
         await self.send_json(error_reply(content["id"], "read_only", _("The trading log is read-only.")))
 
+    async def ledger_entries(self, event):
+        """Entries the sequencer hashed, in order (realtime.events.send_ledger_entries): each goes on as a
+        `ledger.entry` frame, as before, to a watcher allowed to see it."""
+        for data in event["data"]["entries"]:
+            await self.ledger_entry({"data": data})
+
     async def ledger_entry(self, event):
         data = event["data"]
         if data["seq"] <= self.sent_through:

@@ -27,7 +27,8 @@ class StatsConsumer(ProtocolConsumer):
     async def receive_json(self, content, **kwargs):
         await self.send_json(error_reply(content["id"], "read_only", _("The statistics are read-only.")))
 
-    async def ledger_entry(self, event):
-        data = event["data"]
-        if data["action"] in STATS_ACTIONS:
-            await self.send_json({"seq": data["seq"], "type": "stats.changed", "data": {"action": data["action"]}})
+    async def ledger_entries(self, event):
+        """One `stats.changed` per counted action among the entries the sequencer hashed (the last of each)."""
+        last = {data["action"]: data for data in event["data"]["entries"] if data["action"] in STATS_ACTIONS}
+        for action, data in sorted(last.items(), key=lambda item: item[1]["seq"]):
+            await self.send_json({"seq": data["seq"], "type": "stats.changed", "data": {"action": action}})

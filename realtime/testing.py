@@ -20,3 +20,8 @@ def capture_events():
             yield captured
     finally:
         events._sinks.remove(captured)
+
+
+def logged_entries(captured):
+    """The trading log's entries among captured events (the sequencer sends them in batches)."""
+    return [data for event in captured if event["type"] == "ledger.entries" for data in event["data"]["entries"]]

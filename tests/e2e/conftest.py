@@ -15,8 +15,9 @@ after each test, data migrations' rows included, hence `setUp` puts the regions 
 calendar back.
 
 Each class has its own copy of the run's platform PKI (CA and seal, as `manage.py init_pki` makes them), shared with the
-server: bid receipts and signed records need it. The server runs no task worker: a test does a background
-task's work itself with `run_job`, where the platform's worker would do it.
+server: bid receipts and signed records need it. The server runs the trading log's sequencer, as `make run`'s
+does, but no task worker: a test does a background task's work itself with `run_job`, where the platform's
+worker would do it.
 """
 
 import atexit
@@ -70,6 +71,11 @@ def _serve_test_database(shared, jobs=None):
         setattr(settings, name, value)
     if jobs is not None:
         threading.Thread(target=_run_jobs, args=(jobs,), name="e2e-jobs", daemon=True).start()
+    # As make run's server does: the log's watchers (live console, statistics screen) hear of entries
+    # once it has hashed them.
+    from ledger.sequencer import start_in_process
+
+    start_in_process()
 
 
 def _run_jobs(jobs):

@@ -148,18 +148,20 @@ def test_answers_and_replacements_name_no_one_either(scene, django_capture_on_co
 
 
 def test_the_realtime_events_carry_statuses_and_the_log_no_name(scene):
-    from realtime.testing import capture_events
+    from ledger import sequencer
+    from realtime.testing import capture_events, logged_entries
 
     with capture_events() as events:
         draw = request(scene)
         actions.contribute_regulator_secret(actor=scene.regulator, draw_id=draw.pk, secret_hex=REGULATOR_SECRET)
+        sequencer.hash_pending()  # the log's watchers hear of the entries once they are hashed
     changed = [e for e in events if e["type"] == "draw.changed"]
     assert [(e["group"], e["data"]) for e in changed] == [
         (f"tender-{scene.tender.pk}", {"draw": draw.pk, "tender": scene.tender.pk, "status": "committed",
                                        "action": "draw.requested"}),
         (f"tender-{scene.tender.pk}", {"draw": draw.pk, "tender": scene.tender.pk, "status": "drawn",
                                        "action": "draw.drawn"})]
-    ledger = [e["data"] for e in events if e["type"] == "ledger.entry"]
+    ledger = logged_entries(events)
     assert [e["action"] for e in ledger][-3:] == ["draw.requested", "draw.regulator_committed", "draw.drawn"]
     names = list(Expert.objects.filter(seats__draw=draw).values_list("name", flat=True))
     assert len(names) == 5 and not any(name in repr(ledger) for name in names)

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.test import Client
 
 from config.asgi import application
-from ledger import chain
+from ledger import chain, sequencer
+from ledger.models import Entry
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -28,8 +29,12 @@ async def _connect(user=None, path="/ws/ledger/"):
 
 
 @database_sync_to_async
-def _log(region):
-    return chain.append_in_transaction("test.action", region=region, payload={"region": region}).seq
+def _log(region, integrate=True):
+    """An entry appended, then hashed as the sequencer would (its watchers hear of it then)."""
+    seq = chain.append_in_transaction("test.action", region=region, payload={"region": region}).seq
+    if integrate:
+        sequencer.hash_pending()
+    return seq
 
 
 @database_sync_to_async
@@ -64,6 +69,23 @@ async def test_a_regulator_gets_a_snapshot_then_live_entries_in_scope(regions):
     mine = await _log("511921")
     event = await ws.receive_json_from(timeout=5)
     assert (event["type"], event["seq"], event["data"]["region"]) == ("ledger.entry", mine, "511921")
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+
+async def test_watchers_hear_of_an_entry_once_it_is_hashed_with_its_hash_and_in_order(regions):
+    regulator = await _user("regulator", "511900")
+    ws, connected, _ = await _connect(regulator)
+    assert connected
+    await ws.receive_json_from(timeout=5)  # the snapshot
+    first = await _log("511921", integrate=False)
+    second = await _log("511922", integrate=False)
+    assert await ws.receive_nothing(timeout=0.3)  # committed, not yet hashed: nothing yet
+    await database_sync_to_async(sequencer.hash_pending)()
+    events = [await ws.receive_json_from(timeout=5) for _ in range(2)]
+    assert [(e["type"], e["seq"]) for e in events] == [("ledger.entry", first), ("ledger.entry", second)]
+    hashes = await database_sync_to_async(lambda: dict(Entry.objects.values_list("seq", "hash")))()
+    assert [e["data"]["hash"] for e in events] == [hashes[first], hashes[second]]
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
 
@@ -116,7 +138,9 @@ def _log_many(n, region="511921"):
     from django.db import transaction
 
     with transaction.atomic():
-        return [chain.append("test.action", region=region, payload={}) for _ in range(n)][-1].seq
+        last = [chain.append("test.action", region=region, payload={}) for _ in range(n)][-1].seq
+    sequencer.hash_pending()
+    return last
 
 
 async def _seqs_until(ws, last):

@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
-from ledger import chain
+from ledger import chain, sequencer
 from realtime import routing
 from realtime.stats_consumer import StatsConsumer
 
@@ -28,8 +28,11 @@ def regions(transactional_db):
 
 @database_sync_to_async
 def _log(action, region="511921", tender_ref="BZ-T-1"):
-    return chain.append_in_transaction(action, role="system", region=region, tender_ref=tender_ref,
-                                       payload={"secret": "bidder name"}).seq
+    """An entry appended, then hashed as the sequencer would (its watchers hear of it then)."""
+    seq = chain.append_in_transaction(action, role="system", region=region, tender_ref=tender_ref,
+                                      payload={"secret": "bidder name"}).seq
+    sequencer.hash_pending()
+    return seq
 
 
 async def _connect():
@@ -50,6 +53,24 @@ async def test_a_visitor_hears_that_the_numbers_changed_and_nothing_more(regions
     failed = await _log("tender.failed")
     awarded = await _log("award.confirmed")
     assert [(await ws.receive_json_from(timeout=5))["seq"] for _ in range(2)] == [failed, awarded]
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+
+async def test_a_batch_of_entries_says_once_per_action_that_the_numbers_changed(regions):
+    ws = await _connect()
+
+    @database_sync_to_async
+    def burst():
+        seqs = [chain.append_in_transaction(action, role="system", region="511921", payload={}).seq
+                for action in ("tender.published", "tender.published", "bid.committed", "award.confirmed")]
+        sequencer.hash_pending()  # one batch, one message to the watchers
+        return seqs
+
+    published, again, _bid, awarded = await burst()
+    messages = [await ws.receive_json_from(timeout=5) for _ in range(2)]
+    assert [(m["seq"], m["data"]["action"]) for m in messages] == [(again, "tender.published"),
+                                                                   (awarded, "award.confirmed")]
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from config.asgi import application
+from ledger import sequencer
 from tests.trading.bidding import bidder_with_keys, published_tender, submit
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -52,6 +53,7 @@ async def test_the_log_socket_shows_no_bidder_before_the_deadline(scene):
     for ws in sockets.values():
         await _drain(ws)  # the snapshot of what was there before
     bids = [await database_sync_to_async(submit)(Client(), tender, b) for b in bidders]
+    await database_sync_to_async(sequencer.hash_pending)()  # watchers hear of entries once hashed
     secrets = [*[b.organization.name for b in bidders], *[b.organization.credit_code for b in bidders],
                *[b.username for b in bidders], *[bid["receipt_no"] for bid in bids]]
 
