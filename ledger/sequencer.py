@@ -200,9 +200,9 @@ def hash_pending(batch=5000, now=None, before_commit=None):
 def _announce(after, upto):
     """The log's watchers (live consoles, the statistics screen) hear of the entries after `after` up to
     `upto`, hashed in this transaction, once it commits."""
-    from realtime.events import send_ledger_entries
+    from realtime.events import ENTRY_FIELDS, send_ledger_entries
 
-    send_ledger_entries(Entry.objects.filter(seq__gt=after, seq__lte=upto).order_by("seq"))
+    send_ledger_entries(Entry.objects.filter(seq__gt=after, seq__lte=upto).order_by("seq").values_list(*ENTRY_FIELDS))
 
 
 def _fill_hole(seq, prev, next_row, now):

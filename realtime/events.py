@@ -4,6 +4,8 @@ An event reaches sockets only once the transaction that caused it has committed,
 ever sees a change that was rolled back.
 """
 
+from types import SimpleNamespace
+
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -47,13 +49,16 @@ def entry_data(entry):
 LEDGER_EVENT_ENTRIES = 200  # entries per message to the log's watchers
 
 
-def send_ledger_entries(entries):
-    """The entries the sequencer has just hashed (in order, without gaps: ledger.sequencer), to the log's
-    watchers once its transaction commits: one message per LEDGER_EVENT_ENTRIES of them, not one per
-    append. Sent per append, from each action's own transaction, the events cost each append a round trip
-    to the channel layer (the 8-writer rate halved with Redis, bench/bench_ledger.py), and reached
-    watchers out of order whenever transactions committed out of order."""
-    data = [entry_data(entry) for entry in entries]
+ENTRY_FIELDS = ("seq", "created_at", "actor_name", "role", "region_code", "tender_ref", "action", "payload", "hash")
+
+
+def send_ledger_entries(rows):
+    """The entries the sequencer has just hashed (in order, without gaps: ledger.sequencer), as rows of
+    ENTRY_FIELDS, to the log's watchers once its transaction commits: one message per LEDGER_EVENT_ENTRIES
+    of them, not one per append. Sent per append, from each action's own transaction, the events cost each
+    append a round trip to the channel layer (the 8-writer rate halved with Redis, bench/bench_ledger.py),
+    and reached watchers out of order whenever transactions committed out of order."""
+    data = [entry_data(SimpleNamespace(**dict(zip(ENTRY_FIELDS, row, strict=True)))) for row in rows]
     for start in range(0, len(data), LEDGER_EVENT_ENTRIES):
         send_event_on_commit(groups.LEDGER, "ledger.entries", {"entries": data[start:start + LEDGER_EVENT_ENTRIES]})
 
