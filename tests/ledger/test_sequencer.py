@@ -296,3 +296,27 @@ def test_the_console_shows_the_delay_and_how_many_entries_wait(client, city_regu
     sequencer.hash_pending()
     status = client.get("/ledger/").content.decode().split('id="integration-status">')[1]
     assert "未并入" not in status.split("</p>")[0]
+
+
+def test_the_sequencer_passes_again_soon_while_entries_keep_coming_and_waits_when_idle(monkeypatch, settings):
+    """The pause after a pass: short while the last pass found entries (under load, a quarter of the delay
+    after every pass made entries wait most of the delay), a quarter of the delay when idle."""
+    settings.LEDGER_INTEGRATION_DELAY = 2.0
+    sizes, pauses, stop = iter([0, 5, 9, 9, 12]), [], threading.Event()
+
+    def integrate():
+        size = next(sizes, None)
+        if size is None:
+            stop.set()
+            return 12
+        return size
+
+    def wait(timeout):
+        pauses.append(timeout)
+        return False
+
+    monkeypatch.setattr(sequencer, "integrate", integrate)
+    monkeypatch.setattr(sequencer._wake, "wait", wait)
+    sequencer.run_forever(stop)
+    # first pass: nothing to compare with; then 0→5 and 5→9 busy, 9→9 idle, 9→12 busy.
+    assert pauses[:5] == [0.5, sequencer.BUSY_PAUSE, sequencer.BUSY_PAUSE, 0.5, sequencer.BUSY_PAUSE]
