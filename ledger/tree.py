@@ -30,11 +30,6 @@ class TreeError(RuntimeError):
         self.seq, self.reason = seq, reason
 
 
-def entry_leaf(row) -> bytes:
-    """The leaf hash of a stored entry row: SHA-256(0x00 ‖ canonical JSON of its document)."""
-    return merkle.leaf_hash(stored_bytes(row))
-
-
 def _rows(after, limit):
     """Stored entry rows with seq > after, in order, at most `limit` (columns as ledger.chain reads them)."""
     table = connection.ops.quote_name("ledger_entry")
