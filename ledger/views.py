@@ -102,7 +102,7 @@ def console(request):
         before = parse_int(request.GET["before"], minimum=1, maximum=2**62)
         if before is None:
             return HttpResponseBadRequest(_("The parameter “before” must be a whole number."),
-                                          content_type="text/plain")
+                                          content_type="text/plain; charset=utf-8")
     head = newest_seq()  # first: the live tail goes on from here, so nothing appended meanwhile is missed
     page = _page(qs, head, before)
     page.object_list = sentences.annotate(page.object_list)
@@ -119,7 +119,7 @@ def console(request):
 def _live_rows(request, qs):
     after = parse_int(request.GET.get("after", ""), minimum=0, maximum=2**62)
     if after is None:
-        return HttpResponseBadRequest(_("The parameter “after” must be a whole number."), content_type="text/plain")
+        return HttpResponseBadRequest(_("The parameter “after” must be a whole number."), content_type="text/plain; charset=utf-8")
     head = newest_seq()
     rows = list(qs.filter(seq__gt=after, seq__lte=head).order_by("seq")[:LIVE_ROWS])
     # Read up to `head`, or up to the last row sent when there were more: the tail asks again from there.

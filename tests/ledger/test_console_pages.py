@@ -77,3 +77,7 @@ def test_a_page_number_that_is_not_one_is_refused_in_the_users_language(client, 
     response = client.get("/ledger/", {"before": before})
     assert response.status_code == 400
     assert "参数“before”必须是整数" in response.content.decode()
+    # Said in UTF-8, or a browser shows "å‚æ•°" (found walking make run's console).
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    if before != "0":  # a live tail may ask for what follows entry 0
+        assert client.get("/ledger/", {"after": before})["Content-Type"] == "text/plain; charset=utf-8"
