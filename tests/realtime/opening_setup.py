@@ -1,11 +1,13 @@
 """A tender at its opening: published with 3 custodians (2 of 3 open it), bids from n bidders."""
 
 import base64
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from sealedbid import ceremony
 from tests.factories import make_custodians, make_tender, make_user
@@ -23,14 +25,27 @@ class Scene:
     outsider: object
     regulator: object
     bids: list = field(default_factory=list)
+    _clock: datetime.datetime | None = None  # where the last after_deadline block ended
 
     def share(self, custodian):
         row = TenderCustodian.objects.get(tender=self.tender, user=custodian)
         plain = ceremony.decrypt_share(base64.b64decode(row.encrypted_share), custodian.private_key)
         return base64.b64encode(plain).decode()
 
+    @contextlib.contextmanager
     def after_deadline(self, seconds=1):
-        return time_machine.travel(self.tender.bid_deadline + datetime.timedelta(seconds=seconds), tick=True)
+        """Run the block `seconds` after the bid deadline, the clock ticking. Time never runs backwards
+        between blocks: a later block starts where the previous one ended if that is later, so a
+        share released in one block cannot carry a time after the close of the next (a slow machine
+        made the first block outlast the second and the opening record refused the order)."""
+        start = self.tender.bid_deadline + datetime.timedelta(seconds=seconds)
+        if self._clock is not None and self._clock > start:
+            start = self._clock
+        with time_machine.travel(start, tick=True):
+            try:
+                yield
+            finally:
+                self._clock = timezone.now() + datetime.timedelta(milliseconds=1)
 
 
 def opening_scene(n_bids=3, corrupt=()):
