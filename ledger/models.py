@@ -14,17 +14,29 @@ class Entry(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(_("actor"), max_length=150)
     role = models.CharField(_("role"), max_length=20, blank=True)
-    region_code = models.CharField(_("region"), max_length=12, blank=True, db_index=True)
-    tender_ref = models.CharField(_("tender"), max_length=40, blank=True, db_index=True)
-    action = models.CharField(_("action"), max_length=60, db_index=True)
+    region_code = models.CharField(_("region"), max_length=12, blank=True)
+    tender_ref = models.CharField(_("tender"), max_length=40, blank=True)
+    action = models.CharField(_("action"), max_length=60)
     # The canonical JSON text itself, so the hashed bytes are stored exactly.
     payload = models.TextField(_("payload"))
     # Empty until the sequencer hashes the entry (ledger.sequencer), then never changed.
+    # Not indexed: nothing looks an entry up by its hash (anchors name the number), and no two entries can
+    # share one without a SHA-256 collision (each hash covers the one before). An index here cost every
+    # append two index writes more, and made the sequencer's UPDATE of these columns rewrite every index.
     prev_hash = models.CharField(max_length=64, null=True)
-    hash = models.CharField(max_length=64, unique=True, null=True)
+    hash = models.CharField(max_length=64, null=True)
 
     class Meta:
         ordering = ["seq"]
+        # Only what the console and the alerts read by (ledger.views, ledger.queries): each index is one
+        # more write per append. Region and tender are matched exactly; an action exactly (newest first,
+        # from (action, seq)) or by its prefix (PostgreSQL's pattern index; SQLite ignores the opclass).
+        indexes = [
+            models.Index(fields=["region_code"], name="ledger_entry_region"),
+            models.Index(fields=["tender_ref"], name="ledger_entry_tender"),
+            models.Index(fields=["action", "seq"], name="ledger_entry_action_seq"),
+            models.Index(fields=["action"], name="ledger_entry_action_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
         verbose_name = _("trading log entry")
         verbose_name_plural = _("trading log entries")
 

@@ -57,7 +57,11 @@ def _filtered(request):
     action = request.GET.get("action", "").strip()[:60]
     region = request.GET.get("region", "").strip()[:12]
     tender = request.GET.get("tender", "").strip()[:40]
-    if action:
+    if action in sentences.PHRASES:
+        # A whole action: matched exactly, read newest first from the (action, seq) index. A prefix
+        # ("opening.") matches every action of its group.
+        qs = qs.filter(action=action)
+    elif action:
         qs = qs.filter(action__startswith=action)
     if region:
         qs = qs.filter(region_code=region)
