@@ -324,6 +324,9 @@ TENDER_MAX_HORIZON_DAYS = env_int("TENDER_MAX_HORIZON_DAYS", 730)
 EXPERT_COOLDOWN_DAYS = env_int("EXPERT_COOLDOWN_DAYS", 90)
 # How long a drawn expert has to accept or decline before a replacement is drawn.
 DRAW_ANSWER_MINUTES = env_int("DRAW_ANSWER_MINUTES", 30)
+# Seconds past the bid deadline the opening waits for bids whose finalize arrived before it and is still
+# being checked (trading.actions.bids.finalize_upload, docs/bid-upload.md).
+BID_FINALIZE_GRACE = env_int("BID_FINALIZE_GRACE", 60)
 # Worker processes that decrypt bids at an opening (trading/opening_parallel.py); 0: one per CPU.
 OPENING_PROCESSES = env_int("OPENING_PROCESSES", 0)
 # Below this many bytes of bids in all, they are opened in the task's own process (no pool to start).

@@ -302,6 +302,10 @@ class BidUpload(models.Model):
     received = models.BigIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     refusal_code = models.CharField(max_length=40, blank=True)
+    # When the bidder's finalize of the complete upload reached the platform, if before the deadline:
+    # the bid was delivered then (招标投标法 arts. 28 and 36), however long its check takes, and the
+    # opening waits for it (trading.actions.bids.finalize_upload, opening.start_opening).
+    finalize_arrived_at = models.DateTimeField(null=True, blank=True)
     storage_name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

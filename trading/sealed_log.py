@@ -37,7 +37,8 @@ def lock_tender(tender_id):
 def log_bid_event(action, *, actor, tender_id, payload, now=None):
     """Append a bid event inside the caller's transaction. Before the deadline only its commitment is
     logged; from the deadline on, the event itself. Returns (entry, commitment or None).
-    `now`, if given, must have been read with the tender locked (as finalize does)."""
+    `now`, if given, is the event's time: read with the tender locked, or (finalize) the time the bid
+    arrived, with the bidding checked still open under the lock, so its commitment is revealed later."""
     tender = lock_tender(tender_id)
     now = now or timezone.now()
     if now >= tender.bid_deadline:

@@ -12,6 +12,16 @@ def record_clock_stages(tender_id):
     return record(tender_id)
 
 
+@registered("trading.start_opening")
+@task()
+def start_opening_task(tender_id):
+    """Past the deadline: close the bidding and open the hall, once the bids delivered before the deadline
+    are decided (start_opening waits for them, at most BID_FINALIZE_GRACE)."""
+    from .actions.opening import start_opening
+
+    start_opening(tender_id)
+
+
 @registered("trading.receipt_pdf")
 @task()
 def produce_receipt_pdf(bid_id):

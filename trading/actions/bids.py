@@ -7,6 +7,7 @@ import datetime
 import secrets
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +32,15 @@ PART_SIZE = 8 * 1024 * 1024
 MAX_OPEN_UPLOADS = 2
 UPLOAD_SWEEP_DELAY = datetime.timedelta(minutes=15)  # longer than any one part or envelope check takes
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
+# Tender states in which bidding is still open for a finalize that arrived before the deadline: the clock
+# marks the deadline (CLOSED) before the opening closes the bidding (start_opening: reveal, expire).
+BIDDING_STATES = ("published", "closed")
+
+
+def finalize_grace():
+    """How long past the deadline the opening waits for finalizes that arrived before it
+    (settings.BID_FINALIZE_GRACE, seconds)."""
+    return datetime.timedelta(seconds=float(settings.BID_FINALIZE_GRACE))
 
 
 def new_receipt_no():
@@ -182,20 +192,20 @@ ENVELOPE_MESSAGES = {
 
 
 def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_device=""):
-    """Check the envelope, stamp the server time, replace any earlier bid, sign the receipt.
+    """Check the envelope, stamp the time it arrived, replace any earlier bid, sign the receipt.
     `sha256`: the whole envelope's hash as the client computed it (the CLI does; a browser cannot
     hash a stream, so it sends each part's hash instead and may omit this). `client_ip`, `client_device`:
     where the request came from, kept for the collusion alerts only (evaluation/alerts_origin.py)."""
     sha256 = (sha256 or "").strip().lower() or None
+    arrived = _note_arrival(actor, upload_id, timezone.now())
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
         check_organization_verified(actor.organization)
         # No lock on the tender while a large envelope is checked: other bidders finalize meanwhile.
         tender = Tender.objects.select_related("region", "opening_key").get(pk=upload.tender_id)
         _check_open(upload)
-        now = timezone.now()
         refusal = None
-        if _deadline_passed(tender, now):
+        if _deadline_passed(tender, arrived):
             refusal = _refuse_deadline()
         elif _suspended(tender):
             refusal = rules.tender_suspended(tender.category)
@@ -230,8 +240,10 @@ def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_dev
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
         tender = Tender.objects.select_for_update(of=("self",)).select_related("region").get(pk=upload.tender_id)
-        now = timezone.now()
-        if _deadline_passed(tender, now):
+        # Received when it arrived, however long the check took; unless the opening has closed the bidding
+        # meanwhile (it waited BID_FINALIZE_GRACE for this one), which expired the upload too.
+        now = arrived
+        if _deadline_passed(tender, now) or tender.status not in BIDDING_STATES:
             raise _refuse_deadline()
         if _suspended(tender):  # an objection raised meanwhile (it takes the tender's lock too)
             raise rules.tender_suspended(tender.category)
@@ -269,7 +281,29 @@ def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_dev
         upload.save(update_fields=["status", "updated_at"])
         # No realtime event: anyone listening to the tender would learn that someone has bid.
         transaction.on_commit(lambda: _receipt_pdf(bid.pk))
+        if timezone.now() >= tender.bid_deadline:  # the opening may have been waiting for this bid
+            tender_id = tender.pk
+            transaction.on_commit(lambda: enqueue("trading.start_opening", tender_id))
     return bid
+
+
+def _note_arrival(actor, upload_id, now):
+    """When this finalize arrived, for the rest of it to be judged by: a bid is delivered when the bidder
+    submits the complete upload (招标投标法 art. 28), and every bid delivered before the deadline is opened
+    (art. 36), however long the platform then takes to check the envelope. Returns the first arrival of a
+    finalize of this upload before the deadline, recorded here in a transaction of its own before the
+    check starts, else `now`. The opening sees the record and waits for the bid (start_opening). The
+    tender's lock orders the two: the record is written before the bidding closes, or not at all."""
+    with transaction.atomic():
+        upload = access_upload(actor, upload_id, for_update=True)
+        if upload.finalize_arrived_at is not None:
+            return min(upload.finalize_arrived_at, now)
+        if upload.status != BidUpload.Status.OPEN or upload.received != upload.declared_size:
+            return now
+        tender = Tender.objects.select_for_update(of=("self",)).get(pk=upload.tender_id)
+        if not _deadline_passed(tender, now) and tender.status in BIDDING_STATES and not _suspended(tender):
+            BidUpload.objects.filter(pk=upload.pk).update(finalize_arrived_at=now)
+    return now
 
 
 def _seal_key():

@@ -12,6 +12,7 @@ import shutil
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
@@ -30,6 +31,7 @@ from sealedbid import ceremony
 from ..announce import announce
 from ..models import (
     Bid,
+    BidUpload,
     HallAttendance,
     OpenedBid,
     OpenedFile,
@@ -95,8 +97,14 @@ def start_opening(tender_id, now=None):
             # Suspended (实施条例 art. 22): the deadline does not pass into the opening; the answer sets a
             # new deadline (rules.resumed_deadline).
             return tender
-        from .bids import close_bidding
+        from .bids import close_bidding, finalize_grace
 
+        if now < tender.bid_deadline + finalize_grace() and tender.uploads.filter(
+                status=BidUpload.Status.OPEN, finalize_arrived_at__isnull=False).exists():
+            # A bid delivered before the deadline is still being checked (bids.finalize_upload): it is
+            # opened with the others (招标投标法 art. 36), so the bidding closes once it is decided.
+            _retry_opening_soon(tender.pk)
+            return tender
         close_bidding(tender)  # reveal the sealed bid log entries, expire unfinished uploads
         live = tender.bids.filter(status=Bid.Status.SUBMITTED).count()
         if live < MIN_BIDS:
@@ -115,6 +123,14 @@ def start_opening(tender_id, now=None):
         _event(tender, "opening.started", {"bids": live, "threshold": tender.opening_key.threshold,
                                            "bidders": _bidder_names(tender)})
     return tender
+
+
+def _retry_opening_soon(tender_id):
+    """start_opening again in a second (once a second, however many hall connections ask meanwhile); a
+    finalize that completes calls it at once."""
+    if cache.add(f"opening-retry:{tender_id}", 1, timeout=1):
+        transaction.on_commit(lambda: enqueue("trading.start_opening", tender_id,
+                                              run_after=timezone.now() + datetime.timedelta(seconds=1)))
 
 
 def _bidder_names(tender):
