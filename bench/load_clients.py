@@ -24,6 +24,9 @@ import time
 from evaluation_socket_clients import RECEIVERS, outgoing, token_of
 
 REQUEST_TIMEOUT = 30.0  # seconds for one request or one score event
+# On-time bidders refused at the deadline, by when their finalize was sent.
+DELIVERED_REFUSED = "finalize sent before the deadline, refused (the platform's fault)"
+UPLOADED_TOO_LATE = "on time, but its upload ended after the deadline (servers too slow)"
 
 
 class Figures:
@@ -147,6 +150,7 @@ class Load:
             return
         if late:
             await self.at(late_at)
+        sent = time.monotonic() - self.t0  # the deadline was set a moment before t0, `window` ahead
         status, body = await self.timed(f"{kind}: finalize", lambda: http.post(
             f"{base}/api/uploads/{upload}/finalize/", json={"sha256": spec["sha256"]}, headers=headers),
             {409} if late else {201, 409})
@@ -156,7 +160,9 @@ class Load:
             self.figures.outcome("accepted")
             self.figures.accepted.append((spec["organization"], body["receipt_no"]))
         elif status == 409 and (body or {}).get("code") == "deadline_passed":
-            self.figures.outcome("on time, but finalized after the deadline (server too slow)")
+            # Sent before the deadline, the bid was delivered: refusing it is the platform's fault (招标投标法
+            # art. 36). Sent after it, the bidder's upload itself ended too late: the servers were too slow.
+            self.figures.outcome(DELIVERED_REFUSED if sent < window - 0.05 else UPLOADED_TOO_LATE)
         else:
             self.figures.outcome(f"refused: {(body or {}).get('code', status)}")
 

@@ -1,8 +1,10 @@
 """API of sealed bids: resumable upload (create → parts → finalize), receipts, self-check, withdrawal."""
 
+import datetime
 import uuid
 
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -32,6 +34,16 @@ def device_digest(request):
 
     raw = (request.headers.get("X-Client-Device") or "").strip()[:200]
     return hashlib.sha256(raw.encode()).hexdigest() if raw else ""
+
+
+def arrived_at(request):
+    """When the request reached the server process, before it waited for a place (config.limits stamps
+    the ASGI scope); now, for a request without the stamp (Django's test client). Never later than now."""
+    now = timezone.now()
+    stamp = (getattr(request, "scope", None) or {}).get("arrived_at")
+    if not isinstance(stamp, float):
+        return now
+    return min(now, datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC))
 
 
 class UploadSerializer(serializers.Serializer):
@@ -137,7 +149,8 @@ class UploadViewSet(IdLookupMixin, viewsets.GenericViewSet):
         data = FinalizeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         bid = actions.finalize_upload(actor=request.user, upload_id=pk, sha256=data.validated_data.get("sha256"),
-                                      client_ip=client_address(request), client_device=device_digest(request))
+                                      client_ip=client_address(request), client_device=device_digest(request),
+                                      arrived=arrived_at(request))
         return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
 
 

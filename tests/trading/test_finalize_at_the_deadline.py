@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from accounts.errors import DomainError
 from tests.trading.bidding import bidder_with_keys, finalize, published_tender, sealed_bid, submit, upload
 from trading.actions import bids as bid_actions
 from trading.actions.opening import start_opening
@@ -146,3 +147,40 @@ def test_no_arrival_is_recorded_for_an_incomplete_upload_or_after_the_deadline(c
     assert (response.status_code, response.json()["code"]) == (409, "deadline_passed")
     assert BidUpload.objects.get(pk=late_id).finalize_arrived_at is None
     assert tender.bids.count() == 3
+
+
+def test_after_the_opening_started_a_new_upload_is_told_the_deadline_passed(client, tender):
+    moment = tender.bid_deadline + datetime.timedelta(seconds=5)
+    start_opening(tender.pk, now=moment)
+    assert _opening_started(tender)
+    bidder = bidder_with_keys()
+    with time_machine.travel(moment, tick=False):
+        client.force_login(bidder)
+        response = client.post("/api/uploads/", {"tender": tender.pk, "size": 1000}, content_type="application/json")
+    # Not "this tender does not accept bids": the bidder learns why (the load run's late bidders got that).
+    assert (response.status_code, response.json()["code"]) == (409, "deadline_passed")
+
+
+def test_a_finalize_that_reached_the_server_before_the_deadline_and_queued_there_is_received_then(client, tender):
+    """The API passes the moment the request reached the server process (config.limits stamps it before
+    the request waits for a place): a finalize that queued past the deadline is judged by its arrival."""
+    from types import SimpleNamespace
+
+    from trading.api_bids import arrived_at
+
+    bidder, upload_id, digest = _uploaded(client, tender)
+    reached = tender.bid_deadline - datetime.timedelta(milliseconds=300)
+    with time_machine.travel(tender.bid_deadline + datetime.timedelta(seconds=2), tick=False):
+        request = SimpleNamespace(scope={"arrived_at": reached.timestamp()})
+        assert arrived_at(request) == reached
+        assert arrived_at(SimpleNamespace()) == tender.bid_deadline + datetime.timedelta(seconds=2)
+        bid = bid_actions.finalize_upload(actor=bidder, upload_id=upload_id, sha256=digest, arrived=arrived_at(request))
+    assert bid.submitted_at == reached
+    # A stamp after the deadline is refused as before, and nothing more is stored.
+    late_bidder, late_id, late_digest = _uploaded(client, tender)
+    with time_machine.travel(tender.bid_deadline + datetime.timedelta(seconds=2), tick=False):
+        with pytest.raises(DomainError) as refused:
+            bid_actions.finalize_upload(actor=late_bidder, upload_id=late_id, sha256=late_digest,
+                                        arrived=tender.bid_deadline + datetime.timedelta(milliseconds=1))
+    assert refused.value.code == "deadline_passed"
+    assert tender.bids.count() == 4

@@ -77,10 +77,12 @@ def create_upload(*, actor, tender_id, size):
             raise NotFound(_("No such tender.")) from None
         check(actor, "bid.submit", tender)
         check_organization_verified(actor.organization)
-        if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or not hasattr(tender, "opening_key"):
-            raise DomainError("not_accepting_bids", _("This tender does not accept bids."), http_status=409)
+        # The deadline first: once the opening has started the tender is no longer PUBLISHED, and a bidder
+        # arriving late is told that its deadline passed (the load run found "does not accept bids").
         if _deadline_passed(tender, timezone.now()):
             raise _refuse_deadline()
+        if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or not hasattr(tender, "opening_key"):
+            raise DomainError("not_accepting_bids", _("This tender does not accept bids."), http_status=409)
         if size > tender.max_bid_bytes:
             raise DomainError("bid_too_large", _("The bid is larger than this tender allows (%(limit)s MB).")
                               % {"limit": tender.max_bid_bytes // 2**20}, http_status=413)
@@ -191,13 +193,15 @@ ENVELOPE_MESSAGES = {
 }
 
 
-def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_device=""):
+def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_device="", arrived=None):
     """Check the envelope, stamp the time it arrived, replace any earlier bid, sign the receipt.
     `sha256`: the whole envelope's hash as the client computed it (the CLI does; a browser cannot
     hash a stream, so it sends each part's hash instead and may omit this). `client_ip`, `client_device`:
-    where the request came from, kept for the collusion alerts only (evaluation/alerts_origin.py)."""
+    where the request came from, kept for the collusion alerts only (evaluation/alerts_origin.py). `arrived`:
+    when the request reached the server (before it queued there), else now."""
     sha256 = (sha256 or "").strip().lower() or None
-    arrived = _note_arrival(actor, upload_id, timezone.now())
+    now = timezone.now()
+    arrived = _note_arrival(actor, upload_id, min(arrived, now) if arrived is not None else now)
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
         check_organization_verified(actor.organization)
