@@ -12,6 +12,7 @@ import hashlib
 import json
 import secrets
 
+from django.db import connection
 from django.utils import timezone
 
 from ledger import chain
@@ -28,10 +29,27 @@ def commitment_of(document: dict) -> str:
     return hashlib.sha256(canonical_json(document)).hexdigest()
 
 
-def lock_tender(tender_id):
-    """The tender row, locked: the reveal at the deadline takes the same lock, so no commitment can be
-    written after the reveal has run (it would never be revealed)."""
+def lock_tender(tender_id, *, share=False):
+    """The tender row, locked: the reveal at the deadline locks it for update, so no commitment can be
+    written after the reveal has run (it would never be revealed). `share`: a share lock (PostgreSQL's
+    FOR SHARE), which is all a bid event needs: the bid events of different bidders go side by side and
+    the reveal still waits for every one of them. Under the load run's 300 bidders, an exclusive lock
+    here kept about 22 requests waiting for it at any moment. (SQLite has one writer at a time anyway.)"""
+    if share and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {connection.ops.quote_name(Tender._meta.db_table)} "  # noqa: S608
+                           "WHERE id = %s FOR SHARE", [tender_id])
+        return Tender.objects.select_related("region").get(pk=tender_id)
     return Tender.objects.select_for_update(of=("self",)).select_related("region").get(pk=tender_id)
+
+
+def lock_organization(organization_id):
+    """A bidder organization's row, locked for update: what one bidder does to its uploads and bids (the
+    bound on open uploads, replacing its earlier bid) is serialized per bidder, not per tender. Taken
+    before the tender's lock, as everywhere (upload, organization, tender, bids)."""
+    from accounts.models import Organization
+
+    list(Organization.objects.select_for_update().filter(pk=organization_id).values_list("pk", flat=True))
 
 
 def log_bid_event(action, *, actor, tender_id, payload, now=None):
@@ -39,7 +57,7 @@ def log_bid_event(action, *, actor, tender_id, payload, now=None):
     logged; from the deadline on, the event itself. Returns (entry, commitment or None).
     `now`, if given, is the event's time: read with the tender locked, or (finalize) the time the bid
     arrived, with the bidding checked still open under the lock, so its commitment is revealed later."""
-    tender = lock_tender(tender_id)
+    tender = lock_tender(tender_id, share=True)
     now = now or timezone.now()
     if now >= tender.bid_deadline:
         entry = chain.append(action, actor=actor, role="bidder", region=tender.region, tender_ref=tender.code,

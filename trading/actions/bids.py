@@ -70,13 +70,16 @@ def create_upload(*, actor, tender_id, size):
         raise DomainError("invalid_size", _("Give the size of the sealed bid in bytes."), field="size")
     with transaction.atomic():
         try:
-            # Locked: the open-upload bound below is checked and kept under it, and the deadline's
-            # reveal (close_bidding) waits for the commitment logged here.
-            tender = Tender.objects.select_for_update(of=("self",)).select_related("region__parent").get(pk=tender_id)
+            tender = Tender.objects.select_related("region__parent").get(pk=tender_id)
         except (Tender.DoesNotExist, ValueError, TypeError):
             raise NotFound(_("No such tender.")) from None
         check(actor, "bid.submit", tender)
         check_organization_verified(actor.organization)
+        # The bidder's row: the open-upload bound below is checked and kept under it. The tender's share
+        # lock: the deadline's reveal (close_bidding) waits for the commitment logged here, other bidders
+        # do not.
+        sealed_log.lock_organization(actor.organization_id)
+        tender = sealed_log.lock_tender(tender.pk, share=True)
         # The deadline first: once the opening has started the tender is no longer PUBLISHED, and a bidder
         # arriving late is told that its deadline passed (the load run found "does not accept bids").
         if _deadline_passed(tender, timezone.now()):
@@ -243,7 +246,10 @@ def finalize_upload(*, actor, upload_id, sha256=None, client_ip=None, client_dev
     seal_key = _seal_key()  # before any lock: every finalize and ledger write would wait on it
     with transaction.atomic():
         upload = access_upload(actor, upload_id, for_update=True)
-        tender = Tender.objects.select_for_update(of=("self",)).select_related("region").get(pk=upload.tender_id)
+        # The bidder's row: its earlier bid is replaced by one finalize at a time. The tender's share lock:
+        # the bidding cannot close meanwhile, and other bidders finalize side by side.
+        sealed_log.lock_organization(upload.organization_id)
+        tender = sealed_log.lock_tender(upload.tender_id, share=True)
         # Received when it arrived, however long the check took; unless the opening has closed the bidding
         # meanwhile (it waited BID_FINALIZE_GRACE for this one), which expired the upload too.
         now = arrived
@@ -304,7 +310,7 @@ def _note_arrival(actor, upload_id, now):
             return min(upload.finalize_arrived_at, now)
         if upload.status != BidUpload.Status.OPEN or upload.received != upload.declared_size:
             return now
-        tender = Tender.objects.select_for_update(of=("self",)).get(pk=upload.tender_id)
+        tender = sealed_log.lock_tender(upload.tender_id, share=True)
         if not _deadline_passed(tender, now) and tender.status in BIDDING_STATES and not _suspended(tender):
             BidUpload.objects.filter(pk=upload.pk).update(finalize_arrived_at=now)
     return now
