@@ -32,9 +32,9 @@ PART_SIZE = 8 * 1024 * 1024
 MAX_OPEN_UPLOADS = 2
 UPLOAD_SWEEP_DELAY = datetime.timedelta(minutes=15)  # longer than any one part or envelope check takes
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
-# Tender states in which bidding is still open for a finalize that arrived before the deadline: the clock
-# marks the deadline (CLOSED) before the opening closes the bidding (start_opening: reveal, expire).
-BIDDING_STATES = ("published", "closed")
+# Tender states in which bidding is open (until the deadline; past it, for a finalize that arrived before
+# it): the clock marks the deadline (CLOSED) before the opening closes the bidding (start_opening).
+BIDDING_STATES = (Tender.Status.PUBLISHED, Tender.Status.CLOSED)
 
 
 def finalize_grace():
@@ -84,7 +84,7 @@ def create_upload(*, actor, tender_id, size):
         # arriving late is told that its deadline passed (the load run found "does not accept bids").
         if _deadline_passed(tender, timezone.now()):
             raise _refuse_deadline()
-        if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.CLOSED) or not hasattr(tender, "opening_key"):
+        if tender.status not in BIDDING_STATES or not hasattr(tender, "opening_key"):
             raise DomainError("not_accepting_bids", _("This tender does not accept bids."), http_status=409)
         if size > tender.max_bid_bytes:
             raise DomainError("bid_too_large", _("The bid is larger than this tender allows (%(limit)s MB).")
